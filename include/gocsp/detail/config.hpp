@@ -1,0 +1,47 @@
+// gocsp/detail/config.hpp - compiler and sanitizer detection shared by every header.
+#pragma once
+
+#include <cstdint>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define GOCSP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GOCSP_ASAN 1
+#endif
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define GOCSP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GOCSP_TSAN 1
+#endif
+#endif
+
+#define GOCSP_NOINLINE __attribute__((noinline))
+#define GOCSP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define GOCSP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+namespace gocsp::detail {
+
+/// cpu_relax: a hint inside spin loops.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+}
+
+/// Size of a cache line; hot atomics of different owners are padded to it.
+inline constexpr std::size_t cache_line = 64;
+
+/// True in builds with assertions (no NDEBUG): the runtime then checks its invariants.
+#ifdef NDEBUG
+inline constexpr bool debug_build = false;
+#else
+inline constexpr bool debug_build = true;
+#endif
+
+}  // namespace gocsp::detail

@@ -1,0 +1,919 @@
+// gocsp/detail/scheduler.hpp - the M:N work-stealing scheduler, and park/ready.
+//
+// Architecture
+//   P workers (OS threads) run goroutines. Each worker has a scheduler context `g0` (its thread's
+//   own stack, running find_runnable) and a local run queue with a `next` slot. A goroutine that
+//   blocks or yields switches straight to the next local goroutine when there is one, and to g0
+//   otherwise; g0 searches (timers, global queue, stealing) and finally parks the thread.
+//   Non-worker threads (main(), std::threads) submit to the global queue and block on a futex
+//   when they park. A monitor thread (sysmon) rescues work stranded behind a goroutine that runs
+//   for long without blocking, and fires overdue timers when every worker is busy.
+//
+// The switch protocol (runtime rules 6 and 7)
+//   switch_to(from, to, fn, arg) records (fn, arg) in the worker, then jumps. The first thing
+//   every resumed context does (after_switch) is save `from`'s suspended context and call
+//   fn(arg) - on the new stack, so `from` is already off its own. A parking goroutine passes the
+//   unlock of its primitive as fn: nobody can ready() it before it is fully suspended.
+//   After fn runs, the code must not touch `from` again: it may be running elsewhere.
+//
+// Invariants
+//   - A goroutine is in at most one place: running on one worker, or in one run queue (or
+//     `next` slot, or the global queue), or parked (status waiting) - never two.
+//   - ready(gp) is called exactly once per park(); it requires status waiting. Primitives
+//     guarantee "once" with their own locks (or a select's done flag).
+//   - nspinning counts workers with `spinning` set; npidle counts workers on idle_list_.
+//   - A worker is on idle_list_ iff its `idle` flag is set (both under idle_lock_). Removing
+//     another worker from the list obliges the remover to set its `wake` word and wake it.
+//   - At most one worker is the poller (poller_active_) and blocks in epoll with a timeout up to
+//     the next timer; it is on idle_list_ meanwhile, with `polling` set.
+//   - No lost wake-up: a submitter publishes work, then (seq_cst) reads npidle/nspinning in
+//     wakep; a worker going idle publishes itself on idle_list_ (npidle), then (seq_cst)
+//     rechecks every run queue. Timers: add publishes next_when, then reads poll_until/npidle;
+//     the poller publishes poll_until, then rereads next_when.
+//
+// Lock order (a lock may be taken while holding those before it, never after):
+//   primitive locks (channels, wait groups; several in address order)
+//     -> timer_heap lock -> idle_lock_ -> global run queue lock -> stack pool lock.
+//   ready() may be called with primitive locks held only through park's after-switch function;
+//   primitives call it after unlocking (runtime rule 3).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <new>
+#include <pthread.h>
+#include <stdexcept>
+#include <string>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#include "config.hpp"
+#include "context.hpp"
+#include "futex.hpp"
+#include "g.hpp"
+#include "runqueue.hpp"
+#include "spinlock.hpp"
+#include "stack.hpp"
+#include "timer.hpp"
+
+namespace gocsp::detail {
+
+struct worker;
+
+/// Default usable stack size of a goroutine.
+inline constexpr std::size_t default_stack_size = 256 * 1024;
+/// Smallest stack a goroutine may ask for.
+inline constexpr std::size_t min_stack_size = 16 * 1024;
+
+/// Settings read when the scheduler starts (GOCSP_MAXPROCS, set_maxprocs, set_stack_size).
+struct settings {
+    std::atomic<int> maxprocs{0};  // 0: from GOCSP_MAXPROCS or the number of cores
+    std::atomic<std::size_t> stack_size{default_stack_size};
+    std::atomic<bool> started{false};
+};
+inline settings& config() noexcept {
+    static settings s;
+    return s;
+}
+
+/// tls: the runtime's per-thread state. Read it only through current_worker() / thread_g():
+/// a goroutine may resume on another thread, and the compiler may not cache its address.
+struct thread_state {
+    worker* w = nullptr;              // set on worker threads
+    std::unique_ptr<g> thread_record;  // a plain thread's g, made on first need
+};
+inline thread_local thread_state tls;
+
+/// current_worker: the worker running the caller, or nullptr on a plain thread.
+GOCSP_NOINLINE inline worker* current_worker() noexcept {
+    worker* w = tls.w;
+    asm volatile("" ::: "memory");
+    return w;
+}
+
+/// thread_g: the calling plain thread's record (made on first call).
+g* thread_g();
+
+/// worker: one of the P threads that run goroutines. Fields without a comment belong to the
+/// worker's own thread.
+struct alignas(cache_line) worker {
+    int index = 0;
+    std::atomic<long> tid{0};        // the OS thread id (for tests and dumps)
+    local_runq runq;                 // shared: thieves steal from it
+    g g0;                            // the scheduler loop's context (this thread's stack)
+    g* current = nullptr;            // what runs now: g0 or a goroutine
+    g* switched_from = nullptr;      // the context the last switch left
+    void (*post_fn)(void*) = nullptr;  // run by after_switch on the next context
+    void* post_arg = nullptr;
+    std::uint32_t schedtick = 0;      // schedules so far
+    std::uint32_t next_streak = 0;    // consecutive schedules taken from runq.next
+    bool spinning = false;            // counted in scheduler::nspinning
+    std::uint64_t rng = 0;
+    std::uint64_t id_next = 0, id_end = 0;  // a batch of goroutine ids (Go's goidcache)
+    stack_cache stacks;               // default-size stacks
+    g_slot_cache gslots;              // g records
+
+    // Shared with wakers (see the invariants at the top of this file).
+    std::atomic<std::uint32_t> wake{0};   // set by whoever took us off the idle list
+    std::atomic<bool> wake_spinning{false};  // ... and whether it counted us as spinning
+    std::atomic<bool> polling{false};     // blocked in epoll rather than on `wake`
+    bool idle = false;                    // on the idle list (under idle_lock_)
+
+    // Read by sysmon.
+    std::atomic<std::uint32_t> public_tick{0};  // schedtick, published at each schedule
+    std::atomic<bool> busy{false};              // running something (not searching or idle)
+    std::uint32_t sysmon_seen_tick = 0;         // sysmon's own
+    int sysmon_stuck = 0;                        // sysmon's own
+
+    std::uint32_t next_random() noexcept {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        return static_cast<std::uint32_t>(rng >> 32);
+    }
+};
+
+[[noreturn]] inline void fatal(const char* msg) noexcept {
+    std::fflush(stdout);
+    std::fprintf(stderr, "fatal error: %s\n", msg);
+    std::fflush(stderr);
+    std::_Exit(2);
+}
+
+/// scheduler: the runtime. One per process, made on first use and never destroyed (at exit,
+/// goroutines are abandoned, as in Go).
+class scheduler {
+public:
+    static scheduler& get() {
+        static scheduler* s = new scheduler();
+        return *s;
+    }
+    /// instance_if_started: the scheduler, or nullptr if nothing started it yet.
+    static scheduler* instance_if_started() noexcept {
+        return config().started.load(std::memory_order_acquire) ? &get() : nullptr;
+    }
+
+    int nworkers() const noexcept { return nworkers_; }
+
+    // --- goroutines -----------------------------------------------------------------------
+    g* new_g(std::size_t stack_size, std::size_t closure_size, std::size_t closure_align,
+             const source_location& loc);
+    void free_new_g(g* gp) noexcept;  // undoes new_g before start
+    void start(g* gp) noexcept;
+    std::int64_t live_goroutines() const noexcept { return live_.load(std::memory_order_relaxed); }
+    std::uint64_t next_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+
+    // --- parking --------------------------------------------------------------------------
+    void park(wait_reason reason, void (*after)(void*), void* arg) noexcept;
+    void ready(g* gp, bool as_next) noexcept;
+    void yield() noexcept;
+    [[noreturn]] void goexit(g* gp) noexcept;
+
+    // --- timers ---------------------------------------------------------------------------
+    void add_timer(timer* t) noexcept;
+    bool stop_timer(timer* t) noexcept { return timers_.stop(t); }
+
+    [[noreturn]] static void panic_exit(g* gp, const char* what) noexcept;
+
+private:
+    scheduler();
+
+    // Switching.
+    void switch_to(worker* w, g* from, g* to, void (*fn)(void*), void* arg, bool from_dies = false) noexcept;
+    static void after_switch(transfer_t t) noexcept;
+    static void trampoline(transfer_t t) noexcept;
+    static void requeue(void* gp) noexcept;
+    static void release_dead(void* gp) noexcept;
+    void attach_stack(worker* w, g* gp) noexcept;
+    void free_slot(worker* w, g* gp) noexcept;
+
+    // Finding work.
+    g* pick_local(worker* w) noexcept;
+    g* take_global(worker* w, std::uint32_t max) noexcept;
+    g* steal(worker* w) noexcept;
+    g* find_runnable(worker* w) noexcept;
+    bool any_queued() const noexcept;
+    void run_due_timers() noexcept;
+    void put_next(worker* w, g* gp) noexcept;
+
+    // Idling and waking.
+    void wakep() noexcept;
+    void wake_idle(bool as_spinning) noexcept;
+    void notify(worker* v) noexcept;
+    bool unidle(worker* w) noexcept;
+    void go_idle(worker* w) noexcept;
+    bool poll(worker* w) noexcept;
+    void wait_wake(worker* w) noexcept;
+    void stop_spinning(worker* w) noexcept;
+    void signal_poller() noexcept;
+    void poll_sysmon() noexcept;
+
+    void worker_main(worker* w);
+    void sysmon_main();
+    [[noreturn]] static void halt() noexcept;
+    static void on_exit() noexcept;
+
+    int nworkers_ = 1;
+    worker* workers_ = nullptr;
+    stack_pool* default_pool_ = nullptr;
+    g_slot_pool gslot_pool_;
+    std::size_t default_stack_ = default_stack_size;
+
+    global_runq global_;
+    timer_heap timers_;
+
+    alignas(cache_line) std::atomic<int> nspinning_{0};
+    alignas(cache_line) std::atomic<int> npidle_{0};
+    spinlock idle_lock_;  // protects idle_list_ and every worker's `idle`
+    std::vector<worker*> idle_list_;
+
+    // The poller.
+    int epfd_ = -1;
+    int evfd_ = -1;
+    std::atomic<bool> poller_active_{false};
+    std::atomic<std::int64_t> poll_until_{never};
+    std::atomic<bool> ev_signaled_{false};
+    bool have_pwait2_ = true;
+
+    // sysmon.
+    std::atomic<bool> sysmon_sleeping_{false};
+    std::atomic<std::uint32_t> sysmon_word_{0};
+
+    alignas(cache_line) std::atomic<std::int64_t> live_{0};
+    std::atomic<std::uint64_t> next_id_{2};
+    std::atomic<bool> exiting_{false};
+};
+
+// =============================================================================================
+// Implementation
+// =============================================================================================
+
+inline g* thread_g() {
+    auto& rec = tls.thread_record;
+    if (!rec) {
+        rec = std::make_unique<g>();
+        rec->thread = true;
+        rec->status.store(g_status::running, std::memory_order_relaxed);
+        bool is_main = ::getpid() == static_cast<pid_t>(::syscall(SYS_gettid));
+        rec->id = is_main ? 1 : scheduler::get().next_id();
+    }
+    return rec.get();
+}
+
+/// current_g: the record of the calling goroutine or thread.
+inline g* current_g() {
+    if (worker* w = current_worker()) return w->current;
+    return thread_g();
+}
+
+inline scheduler::scheduler() {
+    settings& cfg = config();
+    int n = cfg.maxprocs.load();
+    if (n <= 0) {
+        if (const char* env = std::getenv("GOCSP_MAXPROCS")) n = std::atoi(env);
+    }
+    if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    nworkers_ = n;
+    cfg.maxprocs.store(n);
+    default_stack_ = round_up(std::max(cfg.stack_size.load(), min_stack_size), page_size());
+    default_pool_ = &pool_for(default_stack_);
+
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    evfd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epfd_ < 0 || evfd_ < 0) fatal("gocsp: cannot create the poller (epoll/eventfd)");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr;
+    ::epoll_ctl(epfd_, EPOLL_CTL_ADD, evfd_, &ev);
+
+    idle_list_.reserve(static_cast<std::size_t>(n));
+    workers_ = new worker[static_cast<std::size_t>(n)];
+    for (int i = 0; i < n; ++i) {
+        workers_[i].index = i;
+        workers_[i].rng = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(i + 1) | 1;
+    }
+    std::atexit(&scheduler::on_exit);
+    cfg.started.store(true, std::memory_order_release);
+    for (int i = 0; i < n; ++i) {
+        worker* w = &workers_[i];
+        w->busy.store(true);
+        std::thread([this, w] { worker_main(w); }).detach();
+    }
+    std::thread([this] { sysmon_main(); }).detach();
+}
+
+// --- goroutine life -----------------------------------------------------------------------
+
+inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std::size_t closure_align,
+                           const source_location& loc) {
+    worker* w = current_worker();
+    void* slot;
+    if (w) {
+        slot = w->gslots.get(gslot_pool_);
+        if (void* const* next = w->gslots.peek()) {  // the next spawn's record: fetch it now
+            __builtin_prefetch(*next, 1);
+            __builtin_prefetch(static_cast<char*>(*next) + 64, 1);
+        }
+    } else {
+        gslot_pool_.take(&slot, 1);
+    }
+    g* gp = ::new (slot) g();
+    constexpr std::size_t inline_room = g_slot_size - round_up(sizeof(g), 16);
+    if (closure_size <= inline_room && closure_align <= 16) {
+        gp->closure = static_cast<char*>(slot) + round_up(sizeof(g), 16);
+    } else {
+        std::size_t align = std::max<std::size_t>(closure_align, 16);
+        gp->closure = ::operator new(closure_size, std::align_val_t{align}, std::nothrow);
+        if (!gp->closure) {
+            free_slot(w, gp);
+            throw std::bad_alloc();
+        }
+        gp->closure_heap_align = static_cast<std::uint32_t>(align);
+    }
+    gp->pool = default_pool_;
+    if (stack_size != 0 && round_up(std::max(stack_size, min_stack_size), page_size()) != default_stack_)
+        gp->pool = &pool_for(std::max(stack_size, min_stack_size));
+    gp->created_at = loc;
+    if (w) {
+        if (w->id_next == w->id_end) {
+            constexpr std::uint64_t id_batch = 64;
+            w->id_next = next_id_.fetch_add(id_batch, std::memory_order_relaxed);
+            w->id_end = w->id_next + id_batch;
+        }
+        gp->id = w->id_next++;
+    } else {
+        gp->id = next_id();
+    }
+    return gp;
+}
+
+// free_slot: gives back what new_g took, except the stack. (w: the current worker or nullptr)
+inline void scheduler::free_slot(worker* w, g* gp) noexcept {
+    if (gp->closure_heap_align) ::operator delete(gp->closure, std::align_val_t{gp->closure_heap_align});
+    gp->~g();
+    void* slot = gp;
+    if (w) w->gslots.put(gslot_pool_, slot);
+    else gslot_pool_.give(&slot, 1);
+}
+
+inline void scheduler::free_new_g(g* gp) noexcept { free_slot(current_worker(), gp); }
+
+// attach_stack: gives a goroutine about to run for the first time its stack.
+inline void scheduler::attach_stack(worker* w, g* gp) noexcept {
+    stack stk;
+    if (gp->pool == default_pool_) stk = w->stacks.get(*gp->pool);
+    else gp->pool->take(&stk, 1);
+#if GOCSP_ASAN
+    __asan_unpoison_memory_region(stk.bottom, stk.size);
+#endif
+    if constexpr (debug_build) std::memcpy(stk.bottom, &stack_canary, sizeof stack_canary);
+    gp->stk = stk;
+    context_init_fiber(gp->ctx, stk.bottom, stk.size, stk.top(), &scheduler::trampoline);
+}
+
+inline void scheduler::start(g* gp) noexcept {
+    live_.fetch_add(1, std::memory_order_relaxed);
+    gp->status.store(g_status::runnable, std::memory_order_relaxed);
+    if (worker* w = current_worker()) {
+        put_next(w, gp);
+    } else {
+        global_.push(gp);
+        wakep();
+    }
+}
+
+inline void scheduler::trampoline(transfer_t t) noexcept {
+    context_enter();
+    after_switch(t);
+    g* gp = current_worker()->current;
+    try {
+        gp->run(gp);
+    } catch (const std::exception& e) {
+        panic_exit(gp, e.what());
+    } catch (...) {
+        panic_exit(gp, "a C++ exception of unknown type");
+    }
+    get().goexit(gp);
+}
+
+inline void scheduler::panic_exit(g* gp, const char* what) noexcept {
+    std::fflush(stdout);
+    std::fprintf(stderr, "panic: %s\n\ngoroutine %llu [running]:\n", what,
+                 static_cast<unsigned long long>(gp->id));
+    if (!gp->thread)
+        std::fprintf(stderr, "created by %s\n\t%s:%u\n", gp->created_at.function, gp->created_at.file,
+                     gp->created_at.line);
+    std::fflush(stderr);
+    std::_Exit(2);
+}
+
+inline void scheduler::goexit(g* gp) noexcept {
+    live_.fetch_sub(1, std::memory_order_relaxed);
+    gp->status.store(g_status::dead, std::memory_order_relaxed);
+    worker* w = current_worker();
+    g* next = pick_local(w);
+    switch_to(w, gp, next ? next : &w->g0, &scheduler::release_dead, gp, true);
+    __builtin_unreachable();
+}
+
+inline void scheduler::release_dead(void* arg) noexcept {
+    g* gp = static_cast<g*>(arg);
+    scheduler& self = get();
+    worker* w = current_worker();
+    context_release(gp->ctx);
+    if (gp->pool == self.default_pool_) w->stacks.put(*gp->pool, gp->stk);
+    else gp->pool->give(&gp->stk, 1);
+    self.free_slot(w, gp);
+}
+
+// --- switching ----------------------------------------------------------------------------
+
+inline void scheduler::switch_to(worker* w, g* from, g* to, void (*fn)(void*), void* arg,
+                                 bool from_dies) noexcept {
+    if constexpr (debug_build) {
+        if (from != &w->g0 && std::memcmp(from->stk.bottom, &stack_canary, sizeof stack_canary) != 0) {
+            char msg[96];
+            std::snprintf(msg, sizeof msg, "stack overflow in goroutine %llu (stack of %zu bytes)",
+                          static_cast<unsigned long long>(from->id), from->stk.size);
+            fatal(msg);
+        }
+    }
+    if (GOCSP_UNLIKELY(to->stk.bottom == nullptr)) attach_stack(w, to);
+    w->post_fn = fn;
+    w->post_arg = arg;
+    w->switched_from = from;
+    w->current = to;
+    if (to != &w->g0) to->status.store(g_status::running, std::memory_order_relaxed);
+    transfer_t t = context_jump(from->ctx, to->ctx, nullptr, from_dies);
+    after_switch(t);
+}
+
+inline void scheduler::after_switch(transfer_t t) noexcept {
+    worker* w = current_worker();
+    w->switched_from->ctx.fctx = t.fctx;
+    if (void (*fn)(void*) = w->post_fn) {
+        w->post_fn = nullptr;
+        fn(w->post_arg);
+    }
+}
+
+inline void scheduler::requeue(void* gp) noexcept {
+    scheduler& self = get();
+    current_worker()->runq.put(static_cast<g*>(gp), self.global_);
+}
+
+// --- park / ready / yield -----------------------------------------------------------------
+
+inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg) noexcept {
+    worker* w = current_worker();
+    if (!w) {
+        g* gp = thread_g();
+        gp->reason = reason;
+        gp->status.store(g_status::waiting, std::memory_order_relaxed);
+        if (after) after(arg);
+        gp->event.wait();
+        gp->status.store(g_status::running, std::memory_order_relaxed);
+        gp->reason = wait_reason::none;
+        return;
+    }
+    g* gp = w->current;
+    if (GOCSP_UNLIKELY(gp == &w->g0)) fatal("gocsp: internal error: park on a scheduler stack");
+    gp->reason = reason;
+    gp->status.store(g_status::waiting, std::memory_order_relaxed);
+    g* next = pick_local(w);
+    switch_to(w, gp, next ? next : &w->g0, after, arg);
+    gp->reason = wait_reason::none;
+}
+
+inline void scheduler::ready(g* gp, bool as_next) noexcept {
+    g_status expected = g_status::waiting;
+    if (GOCSP_UNLIKELY(!gp->status.compare_exchange_strong(expected, g_status::runnable,
+                                                            std::memory_order_acq_rel))) {
+        char msg[128];
+        std::snprintf(msg, sizeof msg, "gocsp: internal error: ready of goroutine %llu in state %s",
+                      static_cast<unsigned long long>(gp->id), to_string(expected));
+        fatal(msg);
+    }
+    if (gp->thread) {
+        gp->event.notify();
+        return;
+    }
+    if (worker* w = current_worker()) {
+        if (as_next) {
+            put_next(w, gp);
+        } else {
+            w->runq.put(gp, global_);
+            wakep();
+        }
+    } else {
+        global_.push(gp);
+        wakep();
+    }
+}
+
+// put_next: gp runs after the current goroutine. Only a displaced older `next` counts as new
+// work for others (see sysmon for the case where the current goroutine then runs on and on).
+inline void scheduler::put_next(worker* w, g* gp) noexcept {
+    if (g* old = w->runq.next.exchange(gp, std::memory_order_acq_rel)) {
+        w->runq.put(old, global_);
+        wakep();
+    }
+}
+
+inline void scheduler::yield() noexcept {
+    worker* w = current_worker();
+    if (!w) {
+        std::this_thread::yield();
+        return;
+    }
+    g* gp = w->current;
+    g* next = pick_local(w);
+    if (!next && !global_.empty()) next = take_global(w, 1);
+    if (!next) return;  // nothing else to run here
+    gp->status.store(g_status::runnable, std::memory_order_relaxed);
+    switch_to(w, gp, next, &scheduler::requeue, gp);
+}
+
+// --- finding work -------------------------------------------------------------------------
+
+// pick_local: the next goroutine of this worker's own queues (cheap; no stealing). Every 61st
+// schedule, the global queue goes first and due timers fire (runtime rule 15).
+inline g* scheduler::pick_local(worker* w) noexcept {
+    ++w->schedtick;
+    w->public_tick.store(w->schedtick, std::memory_order_relaxed);
+    if (w->schedtick % 61 == 0) {
+        if (timers_.next_when() != never) run_due_timers();
+        if (!global_.empty())
+            if (g* gp = take_global(w, 1)) return gp;
+    }
+    if (w->next_streak < 64) {
+        if (w->runq.next.load(std::memory_order_relaxed) != nullptr) {
+            if (g* gp = w->runq.next.exchange(nullptr, std::memory_order_acq_rel)) {
+                ++w->next_streak;
+                return gp;
+            }
+        }
+    }
+    w->next_streak = 0;
+    if (g* gp = w->runq.get()) return gp;
+    return w->runq.next.exchange(nullptr, std::memory_order_acq_rel);
+}
+
+// take_global: a fair share of the global queue; returns one, queues the rest locally.
+inline g* scheduler::take_global(worker* w, std::uint32_t max) noexcept {
+    std::uint32_t n = global_.size() / static_cast<std::uint32_t>(nworkers_) + 1;
+    n = std::min({n, max, local_runq::capacity / 2});
+    std::uint32_t got = 0;
+    g* first = global_.pop_batch(n, got);
+    if (!first) return nullptr;
+    for (g* gp = first->sched_next; gp;) {
+        g* nx = gp->sched_next;
+        w->runq.put(gp, global_);
+        gp = nx;
+    }
+    return first;
+}
+
+inline void scheduler::run_due_timers() noexcept {
+    std::int64_t when = timers_.next_when();
+    if (when == never) return;
+    std::int64_t now = nanotime();
+    if (when <= now) timers_.run_expired(now);
+}
+
+inline g* scheduler::steal(worker* w) noexcept {
+    const int n = nworkers_;
+    for (int round = 0; round < 4; ++round) {
+        const bool last = round == 3;
+        const int start = static_cast<int>(w->next_random() % static_cast<std::uint32_t>(n));
+        for (int i = 0; i < n; ++i) {
+            worker* v = &workers_[(start + i) % n];
+            if (v == w) continue;
+            if (g* gp = v->runq.steal_into(w->runq)) return gp;
+            if (last && v->runq.next.load(std::memory_order_relaxed)) {
+                // The owner is probably about to run it; give it a moment (runtime rule 16).
+                if (v->busy.load(std::memory_order_relaxed)) ::usleep(3);
+                if (g* gp = v->runq.next.exchange(nullptr, std::memory_order_acq_rel)) return gp;
+            }
+        }
+        if (!global_.empty())
+            if (g* gp = take_global(w, local_runq::capacity / 2)) return gp;
+    }
+    return nullptr;
+}
+
+inline bool scheduler::any_queued() const noexcept {
+    if (!global_.empty()) return true;
+    // Rings only: a `next` slot belongs to its owner (sysmon rescues it if the owner stalls).
+    for (int i = 0; i < nworkers_; ++i)
+        if (!workers_[i].runq.ring_empty()) return true;
+    return false;
+}
+
+inline g* scheduler::find_runnable(worker* w) noexcept {
+    for (;;) {
+        if (exiting_.load(std::memory_order_relaxed)) halt();
+        run_due_timers();
+        if (g* gp = pick_local(w)) {
+            if (w->spinning) stop_spinning(w);
+            return gp;
+        }
+        if (g* gp = take_global(w, local_runq::capacity / 2)) {
+            if (w->spinning) stop_spinning(w);
+            return gp;
+        }
+        const int busy = nworkers_ - npidle_.load(std::memory_order_relaxed);
+        if (w->spinning || 2 * nspinning_.load(std::memory_order_relaxed) < busy) {
+            if (!w->spinning) {
+                w->spinning = true;
+                nspinning_.fetch_add(1, std::memory_order_seq_cst);
+            }
+            if (g* gp = steal(w)) {
+                stop_spinning(w);
+                return gp;
+            }
+        }
+        go_idle(w);
+    }
+}
+
+// stop_spinning: the worker found work. If it was the last searcher, another one is woken to
+// look for more (runtime rule 17).
+inline void scheduler::stop_spinning(worker* w) noexcept {
+    w->spinning = false;
+    if (nspinning_.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
+}
+
+// --- idling and waking --------------------------------------------------------------------
+
+// wakep: work was submitted; make sure somebody looks for it. Wakes one idle worker, and only
+// if no worker is already searching.
+inline void scheduler::wakep() noexcept {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (npidle_.load(std::memory_order_seq_cst) == 0) return;
+    if (nspinning_.load(std::memory_order_seq_cst) != 0) return;
+    int expected = 0;
+    if (!nspinning_.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) return;
+    wake_idle(true);
+}
+
+// wake_idle: takes one worker off the idle list (a sleeping one before the poller) and wakes
+// it. as_spinning: the caller already counted it in nspinning (undone if nobody was idle).
+inline void scheduler::wake_idle(bool as_spinning) noexcept {
+    worker* v = nullptr;
+    {
+        std::lock_guard<spinlock> hold(idle_lock_);
+        for (auto it = idle_list_.rbegin(); it != idle_list_.rend(); ++it) {
+            if (!(*it)->polling.load(std::memory_order_relaxed) || v == nullptr) {
+                v = *it;
+                if (!v->polling.load(std::memory_order_relaxed)) break;
+            }
+        }
+        if (v) {
+            idle_list_.erase(std::find(idle_list_.begin(), idle_list_.end(), v));
+            v->idle = false;
+            npidle_.fetch_sub(1, std::memory_order_seq_cst);
+            v->wake_spinning.store(as_spinning, std::memory_order_relaxed);
+            v->wake.store(1, std::memory_order_seq_cst);
+        }
+    }
+    if (!v) {
+        if (as_spinning) nspinning_.fetch_sub(1, std::memory_order_seq_cst);
+        return;
+    }
+    notify(v);
+}
+
+inline void scheduler::notify(worker* v) noexcept {
+    if (sysmon_sleeping_.load(std::memory_order_seq_cst)) {
+        sysmon_word_.store(1, std::memory_order_release);
+        futex_wake(sysmon_word_);
+    }
+    if (v->polling.load(std::memory_order_seq_cst)) signal_poller();
+    futex_wake(v->wake);
+}
+
+inline void scheduler::signal_poller() noexcept {
+    if (!ev_signaled_.exchange(true, std::memory_order_acq_rel)) {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(evfd_, &one, sizeof one);
+    }
+}
+
+// unidle: w takes itself off the idle list; false if a waker already did (then a wake is owed).
+inline bool scheduler::unidle(worker* w) noexcept {
+    std::lock_guard<spinlock> hold(idle_lock_);
+    if (!w->idle) return false;
+    idle_list_.erase(std::find(idle_list_.begin(), idle_list_.end(), w));
+    w->idle = false;
+    npidle_.fetch_sub(1, std::memory_order_seq_cst);
+    if (sysmon_sleeping_.load(std::memory_order_seq_cst)) {
+        sysmon_word_.store(1, std::memory_order_release);
+        futex_wake(sysmon_word_);
+    }
+    return true;
+}
+
+inline void scheduler::wait_wake(worker* w) noexcept {
+    while (w->wake.load(std::memory_order_acquire) == 0) futex_wait(w->wake, 0);
+    w->wake.store(0, std::memory_order_relaxed);
+    if (w->wake_spinning.load(std::memory_order_relaxed)) w->spinning = true;
+}
+
+// go_idle: nothing to run was found. Publish this worker as idle, recheck, then sleep - as the
+// poller (epoll, bounded by the next timer) if timers are pending and nobody polls, else on
+// the futex. Returns when there may be work.
+inline void scheduler::go_idle(worker* w) noexcept {
+    {
+        std::lock_guard<spinlock> hold(idle_lock_);
+        w->idle = true;
+        idle_list_.push_back(w);
+        npidle_.fetch_add(1, std::memory_order_seq_cst);
+    }
+    w->busy.store(false, std::memory_order_relaxed);
+    if (w->spinning) {
+        w->spinning = false;
+        nspinning_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (any_queued()) {
+        if (unidle(w)) {
+            w->busy.store(true, std::memory_order_relaxed);
+            return;
+        }
+    } else if (!poll(w) && w->wake.load(std::memory_order_acquire) == 0) {
+        default_pool_->trim();
+        futex_wait(w->wake, 0);
+    }
+    if (w->wake.load(std::memory_order_acquire) != 0 || !unidle(w)) wait_wake(w);
+    w->busy.store(true, std::memory_order_relaxed);
+}
+
+// poll: if timers are pending and no other worker polls, become the poller and block in epoll
+// until the next timer, an eventfd signal, or a wake. Returns whether it polled.
+inline bool scheduler::poll(worker* w) noexcept {
+    if (timers_.next_when() == never) return false;
+    bool expected = false;
+    if (!poller_active_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
+    w->polling.store(true, std::memory_order_seq_cst);
+    for (;;) {
+        if (w->wake.load(std::memory_order_seq_cst) != 0 || exiting_.load(std::memory_order_relaxed)) break;
+        std::int64_t until = timers_.next_when();
+        poll_until_.store(until, std::memory_order_seq_cst);
+        if (timers_.next_when() != until) continue;  // a timer came in meanwhile
+        if (until == never) break;
+        std::int64_t now = nanotime();
+        if (until > now) {
+            epoll_event evs[16];
+            std::int64_t wait_ns = until - now;
+            int r = -1;
+            if (have_pwait2_) {
+                timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
+                r = ::epoll_pwait2(epfd_, evs, 16, &ts, nullptr);
+                if (r < 0 && errno == ENOSYS) have_pwait2_ = false;
+            }
+            if (!have_pwait2_) r = ::epoll_wait(epfd_, evs, 16, static_cast<int>((wait_ns + 999'999) / 1'000'000));
+            for (int i = 0; i < r; ++i) {
+                if (evs[i].data.ptr == nullptr) {
+                    std::uint64_t v;
+                    [[maybe_unused]] auto n = ::read(evfd_, &v, sizeof v);
+                    ev_signaled_.store(false, std::memory_order_release);
+                }
+            }
+            now = nanotime();
+        }
+        if (timers_.next_when() <= now && timers_.run_expired(now) > 0) break;
+    }
+    poll_until_.store(never, std::memory_order_seq_cst);
+    w->polling.store(false, std::memory_order_seq_cst);
+    poller_active_.store(false, std::memory_order_release);
+    return true;
+}
+
+inline void scheduler::add_timer(timer* t) noexcept {
+    timers_.add(t);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (t->when < poll_until_.load(std::memory_order_seq_cst)) {
+        if (poller_active_.load(std::memory_order_seq_cst)) signal_poller();
+        else if (npidle_.load(std::memory_order_seq_cst) > 0) wake_idle(false);
+    }
+}
+
+// --- threads ------------------------------------------------------------------------------
+
+inline void scheduler::worker_main(worker* w) {
+    tls.w = w;
+    w->tid.store(static_cast<long>(::syscall(SYS_gettid)));
+    w->g0.id = 0;
+    w->current = &w->g0;
+    pthread_attr_t attr;
+    void* addr = nullptr;
+    std::size_t size = 0;
+    if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {
+        ::pthread_attr_getstack(&attr, &addr, &size);
+        ::pthread_attr_destroy(&attr);
+    }
+    context_init_thread(w->g0.ctx, addr, size);
+    w->g0.stk = stack{static_cast<char*>(addr), size};  // not empty: g0 never gets a goroutine stack
+    for (;;) {
+        g* gp = find_runnable(w);
+        switch_to(w, &w->g0, gp, nullptr, nullptr);
+    }
+}
+
+// sysmon: every 20 us to 10 ms while any worker is busy (asleep when all are idle), it
+//  - wakes an idle worker when a busy one has queued goroutines but has not scheduled since
+//    the last look (its goroutine runs without blocking; the woken worker steals them), and
+//  - fires timers overdue by more than a millisecond when no worker is polling.
+inline void scheduler::sysmon_main() {
+    std::int64_t delay_us = 20;
+    for (;;) {
+        if (exiting_.load(std::memory_order_relaxed)) halt();
+        if (npidle_.load(std::memory_order_seq_cst) == nworkers_) {
+            sysmon_word_.store(0, std::memory_order_relaxed);
+            sysmon_sleeping_.store(true, std::memory_order_seq_cst);
+            if (npidle_.load(std::memory_order_seq_cst) == nworkers_) futex_wait(sysmon_word_, 0, 1'000'000'000);
+            sysmon_sleeping_.store(false, std::memory_order_seq_cst);
+            delay_us = 20;
+            continue;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+        bool acted = false;
+        for (int i = 0; i < nworkers_; ++i) {
+            worker* v = &workers_[i];
+            std::uint32_t tick = v->public_tick.load(std::memory_order_relaxed);
+            bool stuck = v->busy.load(std::memory_order_relaxed) && tick == v->sysmon_seen_tick &&
+                         !v->runq.empty();
+            v->sysmon_seen_tick = tick;
+            if (stuck && npidle_.load(std::memory_order_seq_cst) > 0) {
+                wakep();
+                acted = true;
+            }
+        }
+        std::int64_t when = timers_.next_when();
+        if (when != never && !poller_active_.load(std::memory_order_acquire)) {
+            std::int64_t now = nanotime();
+            if (now - when > 1'000'000) acted |= timers_.run_expired(now) > 0;
+        }
+        delay_us = acted ? 20 : std::min<std::int64_t>(delay_us * 2, 10'000);
+    }
+}
+
+inline void scheduler::halt() noexcept {
+    std::atomic<std::uint32_t> forever{0};
+    for (;;) futex_wait(forever, 0);
+}
+
+// on_exit: main returned (or exit was called). Goroutines are abandoned, as in Go: workers stop
+// taking new ones and sleep; the process ends.
+inline void scheduler::on_exit() noexcept {
+    get().exiting_.store(true, std::memory_order_relaxed);
+}
+
+// =============================================================================================
+// Spawning
+// =============================================================================================
+
+template <class Closure>
+void run_closure(g* gp) {
+    auto* c = static_cast<Closure*>(gp->closure);
+    std::apply([](auto& f, auto&... args) { std::invoke(std::move(f), std::move(args)...); }, *c);
+    c->~Closure();
+}
+
+/// spawn: the body of gocsp::go. Copies (or moves) f and args into the new goroutine's stack
+/// now, in the caller, like std::thread; the goroutine later invokes them as rvalues.
+template <class F, class... Args>
+void spawn(std::size_t stack_size, const source_location& loc, F&& f, Args&&... args) {
+    using closure = std::tuple<std::decay_t<F>, std::decay_t<Args>...>;
+    static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
+                  "gocsp::go: f must be callable with the (decayed) arguments given");
+    scheduler& s = scheduler::get();
+    g* gp = s.new_g(stack_size, sizeof(closure), alignof(closure), loc);
+    try {
+        ::new (gp->closure) closure(std::forward<F>(f), std::forward<Args>(args)...);
+    } catch (...) {
+        s.free_new_g(gp);
+        throw;
+    }
+    gp->run = &run_closure<closure>;
+    s.start(gp);
+}
+
+}  // namespace gocsp::detail

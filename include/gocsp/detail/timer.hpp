@@ -1,0 +1,146 @@
+// gocsp/detail/timer.hpp - the runtime's timers: a 4-ary min-heap of deadlines.
+//
+// Invariants (all under timer_heap::lock_):
+// - t->index is t's position in heap_ while t is pending, and -1 otherwise.
+// - heap_[0] has the earliest `when`; next_when_ mirrors it (INT64_MAX when empty) so workers
+//   can test "anything due?" without the lock.
+// - A timer's callback runs outside the lock, once per expiry, after the timer left the heap
+//   (a periodic one is put back first). So a callback may add or stop timers, and stop() returns
+//   false exactly when the callback has run or is about to.
+// Adding and stopping are O(log n); a million pending timers are fine.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <vector>
+
+#include "spinlock.hpp"
+
+namespace gocsp::detail {
+
+/// nanotime: the runtime's clock, steady_clock in nanoseconds.
+inline std::int64_t nanotime() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+inline constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
+
+struct timer {
+    std::int64_t when = 0;                    // deadline (nanotime)
+    std::int64_t period = 0;                  // > 0: fires again every period
+    void (*fire)(timer*, std::int64_t now) = nullptr;  // the callback
+    void* arg = nullptr;                      // for the callback
+    std::int32_t index = -1;                  // position in the heap, -1 when not pending
+};
+
+class timer_heap {
+public:
+    /// add: makes t pending (t must not be). Returns true if t became the earliest deadline.
+    bool add(timer* t) noexcept {
+        std::lock_guard<spinlock> hold(lock_);
+        t->index = static_cast<std::int32_t>(heap_.size());
+        heap_.push_back(t);
+        sift_up(heap_.size() - 1);
+        publish();
+        return heap_[0] == t;
+    }
+
+    /// stop: removes t if pending; returns whether it was.
+    bool stop(timer* t) noexcept {
+        std::lock_guard<spinlock> hold(lock_);
+        if (t->index < 0) return false;
+        remove_at(static_cast<std::size_t>(t->index));
+        publish();
+        return true;
+    }
+
+    /// next_when: the earliest deadline, or `never`. A lock-free hint.
+    std::int64_t next_when() const noexcept { return next_when_.load(std::memory_order_acquire); }
+
+    /// run_expired: fires every timer due at `now`; returns how many fired.
+    int run_expired(std::int64_t now) noexcept {
+        int fired = 0;
+        while (next_when() <= now) {
+            timer* t;
+            {
+                std::lock_guard<spinlock> hold(lock_);
+                if (heap_.empty() || heap_[0]->when > now) break;
+                t = heap_[0];
+                remove_at(0);
+                if (t->period > 0) {
+                    t->when += t->period;
+                    if (t->when <= now) t->when = now + t->period;  // drop missed periods
+                    t->index = static_cast<std::int32_t>(heap_.size());
+                    heap_.push_back(t);
+                    sift_up(heap_.size() - 1);
+                }
+                publish();
+            }
+            t->fire(t, now);
+            ++fired;
+        }
+        return fired;
+    }
+
+    std::size_t size() const noexcept {
+        std::lock_guard<spinlock> hold(lock_);
+        return heap_.size();
+    }
+
+private:
+    static constexpr std::size_t arity = 4;
+
+    void publish() noexcept { next_when_.store(heap_.empty() ? never : heap_[0]->when, std::memory_order_release); }
+
+    void place(std::size_t i, timer* t) noexcept {
+        heap_[i] = t;
+        t->index = static_cast<std::int32_t>(i);
+    }
+    void sift_up(std::size_t i) noexcept {
+        timer* t = heap_[i];
+        while (i > 0) {
+            std::size_t parent = (i - 1) / arity;
+            if (heap_[parent]->when <= t->when) break;
+            place(i, heap_[parent]);
+            i = parent;
+        }
+        place(i, t);
+    }
+    void sift_down(std::size_t i) noexcept {
+        timer* t = heap_[i];
+        std::size_t n = heap_.size();
+        for (;;) {
+            std::size_t first = i * arity + 1;
+            if (first >= n) break;
+            std::size_t best = first;
+            for (std::size_t c = first + 1; c < first + arity && c < n; ++c)
+                if (heap_[c]->when < heap_[best]->when) best = c;
+            if (heap_[best]->when >= t->when) break;
+            place(i, heap_[best]);
+            i = best;
+        }
+        place(i, t);
+    }
+    void remove_at(std::size_t i) noexcept {
+        timer* t = heap_[i];
+        timer* last = heap_.back();
+        heap_.pop_back();
+        t->index = -1;
+        if (i < heap_.size()) {
+            place(i, last);
+            sift_down(i);
+            sift_up(static_cast<std::size_t>(last->index));
+        }
+    }
+
+    mutable spinlock lock_;  // protects heap_ and every pending timer's index
+    std::vector<timer*> heap_;
+    std::atomic<std::int64_t> next_when_{never};
+};
+
+}  // namespace gocsp::detail

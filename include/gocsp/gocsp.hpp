@@ -1,0 +1,10 @@
+// gocsp/gocsp.hpp - everything gocsp offers, in one include.
+//
+// gocsp brings Go's concurrency model to C++20: goroutines scheduled M:N on work-stealing
+// worker threads, channels, select, wait groups, timers and a network poller.
+#pragma once
+
+#include "version.hpp"
+#include "runtime.hpp"
+#include "panic.hpp"
+#include "wait_group.hpp"

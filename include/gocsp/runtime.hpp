@@ -1,0 +1,120 @@
+// gocsp/runtime.hpp - goroutines: starting them, yielding, sleeping, and the runtime's knobs.
+//
+//     gocsp::go([](int n) { std::printf("goroutine %d\n", n); }, 42);
+//
+// Goroutines are stackful coroutines run M:N on a pool of worker threads (GOCSP_MAXPROCS of
+// them, by default one per core). A goroutine runs until it blocks (on a channel, a sleep, a
+// wait group, I/O) or yields; nothing preempts it. Blocking parks the goroutine and frees its
+// worker for others. Plain threads - main() itself, any std::thread - may use every gocsp
+// primitive too: where a goroutine would park, they block.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
+
+#include "detail/scheduler.hpp"
+#include "source_location.hpp"
+
+namespace gocsp {
+
+/// stack_size: the usable stack size of one goroutine, as the first argument of `go`.
+/// Rounded up to whole pages, at least 16 KiB. See set_stack_size for the default.
+struct stack_size {
+    std::size_t bytes;
+};
+
+/// go: starts a goroutine running f(args...), like Go's `go f(args)`.
+///
+/// f and args are copied (or moved, from rvalues) now, in the caller, as std::thread does; pass
+/// std::ref to share. The call returns at once. An exception escaping f is a panic: the process
+/// prints `panic: <what()>`, the goroutine and where it was started, and exits with status 2.
+/// Throws std::length_error if the arguments do not fit the stack (they are stored on it).
+///
+///     gocsp::go(f, x);                             // default stack
+///     gocsp::go(gocsp::stack_size{1 << 20}, f, x); // a 1 MiB stack for this one
+///
+/// (`go` is a class template so that it can record the caller's source location after a
+/// parameter pack; use it as a function.)
+template <class F, class... Args>
+struct go {
+    explicit go(F&& f, Args&&... args, source_location loc = source_location::current()) {
+        detail::spawn(0, loc, std::forward<F>(f), std::forward<Args>(args)...);
+    }
+    go(stack_size size, F&& f, Args&&... args, source_location loc = source_location::current()) {
+        detail::spawn(size.bytes, loc, std::forward<F>(f), std::forward<Args>(args)...);
+    }
+};
+template <class F, class... Args>
+go(F&&, Args&&...) -> go<F, Args...>;
+template <class F, class... Args>
+go(stack_size, F&&, Args&&...) -> go<F, Args...>;
+
+/// yield: lets other goroutines run (Go's runtime.Gosched). The caller stays runnable and
+/// continues when its turn comes again; if nothing else is runnable it continues at once.
+/// On a plain thread: std::this_thread::yield().
+inline void yield() noexcept { detail::scheduler::get().yield(); }
+
+/// goroutine_id: the calling goroutine's id. 1 is the main thread, as in Go; other plain
+/// threads get an id of their own the first time they ask or block.
+inline std::uint64_t goroutine_id() { return detail::current_g()->id; }
+
+/// num_goroutine: goroutines that exist now, counting main (Go's runtime.NumGoroutine).
+inline std::int64_t num_goroutine() noexcept {
+    auto* s = detail::scheduler::instance_if_started();
+    return 1 + (s ? s->live_goroutines() : 0);
+}
+
+/// set_maxprocs: the number of worker threads (Go's GOMAXPROCS). Takes effect only before the
+/// runtime starts (the first `go`); returns false, changing nothing, after that. Default: the
+/// GOCSP_MAXPROCS environment variable if set, else the number of cores.
+inline bool set_maxprocs(int n) noexcept {
+    if (n < 1 || detail::config().started.load()) return false;
+    detail::config().maxprocs.store(n);
+    return !detail::config().started.load();
+}
+
+/// maxprocs: the number of worker threads (starts the runtime if needed).
+inline int maxprocs() { return detail::scheduler::get().nworkers(); }
+
+/// set_stack_size: the default goroutine stack size (256 KiB unless set). Takes effect only
+/// before the runtime starts; returns false after that. Stacks cost address space, not memory:
+/// pages are committed as they are touched.
+inline bool set_stack_size(std::size_t bytes) noexcept {
+    if (detail::config().started.load()) return false;
+    detail::config().stack_size.store(bytes);
+    return !detail::config().started.load();
+}
+
+namespace detail {
+inline void sleep_ns(std::int64_t ns) {
+    if (ns <= 0) return;
+    if (!current_worker()) {
+        std::this_thread::sleep_for(std::chrono::nanoseconds(ns));
+        return;
+    }
+    timer t;
+    t.when = nanotime() + ns;
+    t.arg = current_g();
+    t.fire = [](timer* self, std::int64_t) { scheduler::get().ready(static_cast<g*>(self->arg), false); };
+    scheduler::get().park(
+        wait_reason::sleep, [](void* self) { scheduler::get().add_timer(static_cast<timer*>(self)); }, &t);
+}
+}  // namespace detail
+
+/// sleep_for: pauses the calling goroutine for at least d (Go's time.Sleep). The goroutine
+/// parks on a timer; its worker runs others meanwhile. d <= 0 returns at once. On a plain
+/// thread, the thread sleeps.
+template <class Rep, class Period>
+void sleep_for(std::chrono::duration<Rep, Period> d) {
+    detail::sleep_ns(std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+}
+
+/// sleep_until: pauses the calling goroutine until t (of any clock), as sleep_for.
+template <class Clock, class Duration>
+void sleep_until(std::chrono::time_point<Clock, Duration> t) {
+    sleep_for(t - Clock::now());
+}
+
+}  // namespace gocsp
