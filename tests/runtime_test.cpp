@@ -1,0 +1,357 @@
+// Runtime core: goroutines, the M:N scheduler, park/unpark, sleep, stacks, exit and panics.
+#include <gocsp/gocsp.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "support/child.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+long os_tid() { return static_cast<long>(::syscall(SYS_gettid)); }
+
+double process_cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+TEST_CASE("go copies its arguments at the call, like std::thread") {
+    // The loop-variable lesson: each goroutine sees the value of i when it was started.
+    constexpr int n = 1000;
+    std::vector<std::atomic<int>> seen(n);
+    gocsp::wait_group wg;
+    wg.add(n);
+    for (int i = 0; i < n; ++i) gocsp::go([&](int v) { seen[static_cast<std::size_t>(v)]++; wg.done(); }, i);
+    wg.wait();
+    for (int i = 0; i < n; ++i) REQUIRE(seen[static_cast<std::size_t>(i)].load() == 1);
+}
+
+TEST_CASE("go takes move-only arguments and std::ref") {
+    gocsp::wait_group wg;
+    int out = 0;
+    wg.add(1);
+    gocsp::go(
+        [&wg](std::unique_ptr<int> p, int& target) {
+            target = *p;
+            wg.done();
+        },
+        std::make_unique<int>(42), std::ref(out));
+    wg.wait();
+    REQUIRE(out == 42);
+}
+
+TEST_CASE("large closures and custom stack sizes work") {
+    struct big {
+        char bytes[4096];
+    };
+    big b{};
+    b.bytes[4095] = 9;
+    gocsp::wait_group wg;
+    wg.add(2);
+    int got = 0;
+    gocsp::go([&wg, &got](big copy) { got = copy.bytes[4095]; wg.done(); }, b);
+    std::atomic<int> deep{0};
+    gocsp::go(gocsp::stack_size{2 << 20}, [&] {
+        volatile char frame[1 << 20];  // needs more than the default stack
+        frame[0] = 1;
+        frame[(1 << 20) - 1] = 2;
+        deep = frame[0] + frame[(1 << 20) - 1];
+        wg.done();
+    });
+    wg.wait();
+    REQUIRE(got == 9);
+    REQUIRE(deep == 3);
+}
+
+TEST_CASE("goroutine ids: main is 1, others are unique") {
+    REQUIRE(gocsp::goroutine_id() == 1);
+    constexpr int n = 500;
+    std::vector<std::uint64_t> ids(n);
+    gocsp::wait_group wg;
+    wg.add(n);
+    for (int i = 0; i < n; ++i)
+        gocsp::go([&](int k) { ids[static_cast<std::size_t>(k)] = gocsp::goroutine_id(); wg.done(); }, i);
+    wg.wait();
+    std::set<std::uint64_t> unique(ids.begin(), ids.end());
+    REQUIRE(unique.size() == n);
+    REQUIRE(*unique.begin() > 1);
+    std::uint64_t thread_id = 0;
+    std::thread([&] { thread_id = gocsp::goroutine_id(); }).join();
+    REQUIRE(thread_id > 1);
+    REQUIRE(unique.count(thread_id) == 0);
+}
+
+TEST_CASE("num_goroutine counts live goroutines and main") {
+    gocsp::wait_group started, release, finished;
+    const auto before = gocsp::num_goroutine();
+    REQUIRE(before >= 1);
+    constexpr int n = 100;
+    started.add(n);
+    release.add(1);
+    finished.add(n);
+    for (int i = 0; i < n; ++i)
+        gocsp::go([&] {
+            started.done();
+            release.wait();
+            finished.done();
+        });
+    started.wait();
+    REQUIRE(gocsp::num_goroutine() == before + n);
+    release.done();
+    finished.wait();
+    // A goroutine counts until it has fully exited, just after done(): wait for it.
+    for (int i = 0; i < 10000 && gocsp::num_goroutine() != before; ++i) std::this_thread::sleep_for(1ms);
+    REQUIRE(gocsp::num_goroutine() == before);
+}
+
+TEST_CASE("a million goroutines alive at once") {
+    constexpr int n = 1'000'000;
+    gocsp::wait_group started, release, finished;
+    started.add(n);
+    release.add(1);
+    finished.add(n);
+    std::atomic<long> sum{0};
+    for (int i = 0; i < n; ++i)
+        gocsp::go(
+            [&](int v) {
+                started.done();
+                release.wait();  // all n are parked here at once
+                sum += v;
+                finished.done();
+            },
+            i);
+    started.wait();
+    REQUIRE(gocsp::num_goroutine() >= n + 1);
+    release.done();
+    finished.wait();
+    REQUIRE(sum.load() == static_cast<long>(n) * (n - 1) / 2);
+}
+
+TEST_CASE("work spreads over every worker") {
+    const int p = gocsp::maxprocs();
+    std::mutex m;
+    std::set<long> threads;
+    gocsp::wait_group wg;
+    const int n = 8 * p;
+    wg.add(n);
+    for (int i = 0; i < n; ++i)
+        gocsp::go([&] {
+            // Busy for 20 ms without blocking: the others must be picked up by other workers.
+            auto end = std::chrono::steady_clock::now() + 20ms;
+            while (std::chrono::steady_clock::now() < end) {
+            }
+            {
+                std::lock_guard<std::mutex> hold(m);
+                threads.insert(os_tid());
+            }
+            wg.done();
+        });
+    wg.wait();
+    REQUIRE(static_cast<int>(threads.size()) == p);
+}
+
+TEST_CASE("idle workers use no CPU") {
+    // Make every worker run something first, then go quiet.
+    gocsp::wait_group wg;
+    wg.add(100);
+    for (int i = 0; i < 100; ++i) gocsp::go([&] { gocsp::yield(); wg.done(); });
+    wg.wait();
+    std::this_thread::sleep_for(100ms);
+    const double cpu0 = process_cpu_seconds();
+    std::this_thread::sleep_for(500ms);
+    const double used = process_cpu_seconds() - cpu0;
+    INFO("CPU seconds used while idle for 0.5 s: " << used);
+    REQUIRE(used < 0.05);  // spinning workers would burn about 0.5 s per worker
+}
+
+TEST_CASE("park and unpark between goroutines and plain threads") {
+    SECTION("a goroutine waits for the main thread") {
+        gocsp::wait_group gate, done;
+        gate.add(1);
+        done.add(1);
+        std::atomic<bool> passed{false};
+        gocsp::go([&] {
+            gate.wait();
+            passed = true;
+            done.done();
+        });
+        std::this_thread::sleep_for(20ms);
+        REQUIRE_FALSE(passed.load());
+        gate.done();
+        done.wait();
+        REQUIRE(passed.load());
+    }
+    SECTION("the main thread waits for a goroutine") {
+        gocsp::wait_group wg;
+        wg.add(1);
+        std::atomic<int> v{0};
+        gocsp::go([&] {
+            gocsp::sleep_for(20ms);
+            v = 5;
+            wg.done();
+        });
+        wg.wait();
+        REQUIRE(v == 5);
+    }
+    SECTION("std::threads and goroutines wait for each other") {
+        constexpr int rounds = 2000;
+        gocsp::wait_group to_thread[rounds], to_goroutine[rounds];
+        for (int i = 0; i < rounds; ++i) {
+            to_thread[i].add(1);
+            to_goroutine[i].add(1);
+        }
+        gocsp::wait_group done;
+        done.add(1);
+        gocsp::go([&] {
+            for (int i = 0; i < rounds; ++i) {
+                to_thread[i].done();
+                to_goroutine[i].wait();
+            }
+            done.done();
+        });
+        std::thread t([&] {
+            for (int i = 0; i < rounds; ++i) {
+                to_thread[i].wait();
+                to_goroutine[i].done();
+            }
+        });
+        done.wait();
+        t.join();
+        SUCCEED();
+    }
+}
+
+TEST_CASE("sleep parks the goroutine, not the worker") {
+    // 200 goroutines sleep 200 ms each. On parked goroutines this takes about 200 ms in all,
+    // even with one worker; a blocked worker thread would need 40 s.
+    gocsp::wait_group wg;
+    constexpr int n = 200;
+    wg.add(n);
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i)
+        gocsp::go([&] {
+            gocsp::sleep_for(200ms);
+            wg.done();
+        });
+    wg.wait();
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    REQUIRE(elapsed >= 200ms);
+    REQUIRE(elapsed < 20s);
+}
+
+TEST_CASE("sleep_until and zero or negative sleeps") {
+    gocsp::wait_group wg;
+    wg.add(1);
+    std::chrono::steady_clock::duration slept{};
+    gocsp::go([&] {
+        gocsp::sleep_for(0ms);
+        gocsp::sleep_for(-5ms);
+        auto t0 = std::chrono::steady_clock::now();
+        gocsp::sleep_until(t0 + 30ms);
+        slept = std::chrono::steady_clock::now() - t0;
+        wg.done();
+    });
+    wg.wait();
+    REQUIRE(slept >= 30ms);
+}
+
+TEST_CASE("migration: the runtime always knows which worker runs a goroutine") {
+    // Goroutines hop between workers at every sleep and yield; after each, the runtime's idea
+    // of the current worker must be the thread the goroutine really runs on.
+    constexpr int n = 32;
+    constexpr int hops = 300;
+    std::atomic<int> wrong{0};
+    std::atomic<int> migrations{0};
+    gocsp::wait_group wg;
+    wg.add(n);
+    for (int i = 0; i < n; ++i)
+        gocsp::go(
+            [&](int k) {
+                long last = os_tid();
+                for (int h = 0; h < hops; ++h) {
+                    if ((h + k) % 3 == 0) gocsp::sleep_for(50us);
+                    else gocsp::yield();
+                    auto* w = gocsp::detail::current_worker();
+                    long tid = os_tid();
+                    if (!w || w->tid.load() != tid) ++wrong;
+                    if (tid != last) ++migrations;
+                    last = tid;
+                }
+                wg.done();
+            },
+            i);
+    wg.wait();
+    REQUIRE(wrong == 0);
+    if (gocsp::maxprocs() > 1) REQUIRE(migrations > 0);
+}
+
+TEST_CASE("set_maxprocs and set_stack_size refuse once started") {
+    gocsp::wait_group wg;
+    wg.add(1);
+    gocsp::go([&] { wg.done(); });
+    wg.wait();
+    REQUIRE_FALSE(gocsp::set_maxprocs(3));
+    REQUIRE_FALSE(gocsp::set_stack_size(1 << 20));
+    if (const char* env = std::getenv("GOCSP_MAXPROCS")) REQUIRE(gocsp::maxprocs() == std::atoi(env));
+}
+
+TEST_CASE("wait_group: a negative counter throws Go's panic") {
+    gocsp::wait_group wg;
+    REQUIRE_THROWS_MATCHES(wg.done(), gocsp::panic_error, Catch::Message("sync: negative WaitGroup counter"));
+    wg.add(2);
+    REQUIRE_THROWS_AS(wg.add(-3), gocsp::panic_error);
+    wg.add(-2);
+    wg.wait();  // the failed add changed nothing: the counter is zero
+}
+
+TEST_CASE("a panicking goroutine ends the process with status 2 and Go's report") {
+    auto r = gocsp_test::run_program("panic_in_goroutine");
+    INFO("stderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    REQUIRE(r.exit_code == 2);
+    REQUIRE(r.out == "before\n");
+    REQUIRE(r.err.find("panic: boom\n") == 0);
+    REQUIRE(r.err.find("[running]:") != std::string::npos);
+    REQUIRE(r.err.find("created by main") != std::string::npos);
+    REQUIRE(r.err.find("panic_in_goroutine.cpp:") != std::string::npos);
+}
+
+TEST_CASE("main returning abandons goroutines and exits promptly") {
+    auto start = std::chrono::steady_clock::now();
+    auto r = gocsp_test::run_program("abandon_goroutines");
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    REQUIRE(r.exit_code == 7);
+    REQUIRE(r.out.find("main returns with") == 0);
+    REQUIRE(elapsed < 20s);
+}
+
+TEST_CASE("a stack overflow stops the program loudly") {
+    auto r = gocsp_test::run_program("stack_overflow");
+    INFO("exit " << r.exit_code << " signal " << r.signal << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    REQUIRE(r.out.find("survived") == std::string::npos);
+    const bool faulted = r.signal == SIGSEGV || r.signal == SIGBUS;
+    const bool reported = r.exit_code != 0 && (r.err.find("stack overflow") != std::string::npos ||
+                                                r.err.find("stack-overflow") != std::string::npos);
+    REQUIRE((faulted || reported));
+}
