@@ -1,0 +1,3 @@
+module gocsp.local/bench/peers/go
+
+go 1.19
