@@ -8,3 +8,5 @@
 #include "runtime.hpp"
 #include "panic.hpp"
 #include "wait_group.hpp"
+#include "chan.hpp"
+#include "select.hpp"

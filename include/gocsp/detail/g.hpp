@@ -46,7 +46,8 @@ enum class wait_reason : std::uint8_t {
     io_wait,          // "IO wait"
     wait_group,       // "sync.WaitGroup.Wait"
     blocking_call,    // "blocking call"
-    forever,          // "chan receive (nil chan)" / "chan send (nil chan)" and other never-woken parks
+    chan_send_nil,    // "chan send (nil chan)"
+    chan_receive_nil, // "chan receive (nil chan)"
 };
 
 inline const char* to_string(g_status s) noexcept {
@@ -71,7 +72,8 @@ inline const char* to_string(wait_reason r) noexcept {
         case wait_reason::io_wait: return "IO wait";
         case wait_reason::wait_group: return "sync.WaitGroup.Wait";
         case wait_reason::blocking_call: return "blocking call";
-        case wait_reason::forever: return "forever";
+        case wait_reason::chan_send_nil: return "chan send (nil chan)";
+        case wait_reason::chan_receive_nil: return "chan receive (nil chan)";
     }
     return "?";
 }
