@@ -207,8 +207,8 @@ private:
     bool full_hint() const noexcept { return cap_ == 0 ? recvq_.empty_hint() : len() == cap_; }
     bool empty_hint() const noexcept { return cap_ == 0 ? sendq_.empty_hint() : len() == 0; }
 
-    spinlock lock_;
-    const elem_ops* ops_;
+    alignas(cache_line) spinlock lock_;  // alone on its line: spinning waiters do not slow the holder
+    alignas(cache_line) const elem_ops* ops_;
     const std::size_t cap_;
     void* const buf_;                        // cap_ slots (none if ops_->size == 0)
     std::size_t head_ = 0;                   // slot of the oldest value
@@ -216,7 +216,7 @@ private:
     std::atomic<bool> closed_{false};
     waitq recvq_;                            // blocked receivers
     waitq sendq_;                            // blocked senders
-    std::atomic<long> refs_{1};              // handles referring to this channel
+    alignas(cache_line) std::atomic<long> refs_{1};  // handles referring to this channel
 };
 
 // =============================================================================================

@@ -80,7 +80,6 @@ inline const char* to_string(wait_reason r) noexcept {
 
 struct g {
     context ctx;                              // where it resumes (goroutines only)
-    g* sched_next = nullptr;                  // link in the global run queue
     std::uint64_t id = 0;                     // 1 is main, as in Go
     std::atomic<g_status> status{g_status::idle};
     wait_reason reason = wait_reason::none;   // valid while waiting

@@ -10,12 +10,15 @@
 // - `next` (Go's runnext) holds at most one goroutine that runs before the ring: the one just
 //   made ready by the running goroutine. Anybody may take it with an exchange.
 //
-// global_runq: a FIFO list through g::sched_next behind a spinlock; `size` may be read without
-// the lock as a hint.
+// global_runq: a FIFO ring of pointers behind a spinlock; `size` may be read without the lock
+// as a hint.
 #pragma once
 
 #include <atomic>
+#include <algorithm>
 #include <cstdint>
+#include <mutex>
+#include <vector>
 
 #include "config.hpp"
 #include "g.hpp"
@@ -24,44 +27,53 @@
 namespace gocsp::detail {
 
 /// global_runq: the run queue shared by all workers, fed by non-worker threads and overflows.
+/// A growable ring of pointers: taking a batch copies pointers without touching the goroutines
+/// (a linked list would chase one cold cache line per goroutine under the lock).
 class global_runq {
 public:
-    /// push_batch: appends the list first..last (linked through sched_next) of n goroutines.
-    void push_batch(g* first, g* last, std::uint32_t n) noexcept {
-        last->sched_next = nullptr;
+    /// push_batch: appends n goroutines.
+    void push_batch(g* const* items, std::uint32_t n) {
         std::lock_guard<spinlock> hold(lock_);
-        if (tail_) tail_->sched_next = first; else head_ = first;
-        tail_ = last;
-        size_.store(size_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+        if (count_ + n > ring_.size()) grow(count_ + n);
+        const std::size_t mask = ring_.size() - 1;
+        for (std::uint32_t i = 0; i < n; ++i) ring_[(head_ + count_ + i) & mask] = items[i];
+        count_ += n;
+        size_.store(static_cast<std::uint32_t>(count_), std::memory_order_relaxed);
     }
-    void push(g* gp) noexcept { push_batch(gp, gp, 1); }
+    void push(g* gp) { push_batch(&gp, 1); }
 
-    /// pop_batch: removes up to max goroutines; returns the first, the rest linked after it.
-    g* pop_batch(std::uint32_t max, std::uint32_t& got) noexcept {
-        got = 0;
-        if (empty()) return nullptr;
+    /// pop_batch: moves up to max goroutines, oldest first, into out; returns how many.
+    std::uint32_t pop_batch(g** out, std::uint32_t max) noexcept {
+        if (empty()) return 0;
         std::lock_guard<spinlock> hold(lock_);
-        g* first = head_;
-        g* last = nullptr;
-        while (head_ && got < max) {
-            last = head_;
-            head_ = head_->sched_next;
-            ++got;
-        }
-        if (!head_) tail_ = nullptr;
-        if (last) last->sched_next = nullptr;
-        size_.store(size_.load(std::memory_order_relaxed) - got, std::memory_order_relaxed);
-        return first;
+        const std::size_t mask = ring_.size() - 1;
+        std::uint32_t n = static_cast<std::uint32_t>(std::min<std::size_t>(max, count_));
+        for (std::uint32_t i = 0; i < n; ++i) out[i] = ring_[(head_ + i) & mask];
+        head_ = (head_ + n) & mask;
+        count_ -= n;
+        size_.store(static_cast<std::uint32_t>(count_), std::memory_order_relaxed);
+        return n;
     }
 
     bool empty() const noexcept { return size_.load(std::memory_order_relaxed) == 0; }
     std::uint32_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
 
 private:
-    spinlock lock_;  // protects head_, tail_ and writes of size_
-    g* head_ = nullptr;
-    g* tail_ = nullptr;
-    std::atomic<std::uint32_t> size_{0};
+    void grow(std::size_t need) {
+        std::size_t cap = std::max<std::size_t>(ring_.size() * 2, 1024);
+        while (cap < need) cap *= 2;
+        std::vector<g*> bigger(cap);
+        const std::size_t mask = ring_.size() - 1;
+        for (std::size_t i = 0; i < count_; ++i) bigger[i] = ring_[(head_ + i) & mask];
+        ring_.swap(bigger);
+        head_ = 0;
+    }
+
+    spinlock lock_;  // protects ring_, head_, count_ and writes of size_
+    std::vector<g*> ring_;  // power-of-two size
+    std::size_t head_ = 0;
+    std::size_t count_ = 0;
+    std::atomic<std::uint32_t> size_{0};  // count_, readable without the lock as a hint
 };
 
 /// local_runq: a worker's bounded lock-free queue (single producer, many consumers).
@@ -123,6 +135,10 @@ public:
     bool ring_empty() const noexcept {
         return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);
     }
+    /// ring_size: goroutines in the ring; a racy hint for anyone.
+    std::uint32_t ring_size() const noexcept {
+        return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire);
+    }
     /// empty: whether the ring and `next` are both empty; a racy hint for anyone.
     bool empty() const noexcept { return ring_empty() && next.load(std::memory_order_acquire) == nullptr; }
 
@@ -137,8 +153,7 @@ private:
             return false;  // thieves took some; the ring has room now
         (void)t;
         batch[n] = gp;
-        for (std::uint32_t i = 0; i < n; ++i) batch[i]->sched_next = batch[i + 1];
-        global.push_batch(batch[0], batch[n], n + 1);
+        global.push_batch(batch, n + 1);
         return true;
     }
 

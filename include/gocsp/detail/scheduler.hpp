@@ -126,6 +126,7 @@ struct alignas(cache_line) worker {
     bool spinning = false;            // counted in scheduler::nspinning
     std::uint64_t rng = 0;
     std::uint64_t id_next = 0, id_end = 0;  // a batch of goroutine ids (Go's goidcache)
+    std::atomic<std::int64_t> live_delta{0};  // goroutines started minus ended here (owner writes)
     stack_cache stacks;               // default-size stacks
     g_slot_cache gslots;              // g records
 
@@ -176,7 +177,12 @@ public:
              const source_location& loc);
     void free_new_g(g* gp) noexcept;  // undoes new_g before start
     void start(g* gp) noexcept;
-    std::int64_t live_goroutines() const noexcept { return live_.load(std::memory_order_relaxed); }
+    /// live_goroutines: goroutines started and not yet ended (a snapshot).
+    std::int64_t live_goroutines() const noexcept {
+        std::int64_t n = live_.load(std::memory_order_relaxed);
+        for (int i = 0; i < nworkers_; ++i) n += workers_[i].live_delta.load(std::memory_order_relaxed);
+        return n;
+    }
     std::uint64_t next_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 
     // --- parking --------------------------------------------------------------------------
@@ -199,6 +205,8 @@ private:
     static void after_switch(transfer_t t) noexcept;
     static void trampoline(transfer_t t) noexcept;
     static void requeue(void* gp) noexcept;
+    static void requeue_global(void* gp) noexcept;
+    void preempt(worker* w) noexcept;
     static void release_dead(void* gp) noexcept;
     void attach_stack(worker* w, g* gp) noexcept;
     void free_slot(worker* w, g* gp) noexcept;
@@ -213,7 +221,7 @@ private:
     void put_next(worker* w, g* gp) noexcept;
 
     // Idling and waking.
-    void wakep() noexcept;
+    void wakep(bool fence = true) noexcept;
     void wake_idle(bool as_spinning) noexcept;
     void notify(worker* v) noexcept;
     bool unidle(worker* w) noexcept;
@@ -255,7 +263,7 @@ private:
     std::atomic<bool> sysmon_sleeping_{false};
     std::atomic<std::uint32_t> sysmon_word_{0};
 
-    alignas(cache_line) std::atomic<std::int64_t> live_{0};
+    alignas(cache_line) std::atomic<std::int64_t> live_{0};  // goroutines started by plain threads
     std::atomic<std::uint64_t> next_id_{2};
     std::atomic<bool> exiting_{false};
 };
@@ -387,12 +395,24 @@ inline void scheduler::attach_stack(worker* w, g* gp) noexcept {
     context_init_fiber(gp->ctx, stk.bottom, stk.size, stk.top(), &scheduler::trampoline);
 }
 
+// Per-worker counters keep a spawn/exit pair on different workers from sharing a cache line.
+inline void add_live(std::atomic<std::int64_t>& counter, std::int64_t delta) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
 inline void scheduler::start(g* gp) noexcept {
-    live_.fetch_add(1, std::memory_order_relaxed);
     gp->status.store(g_status::runnable, std::memory_order_relaxed);
     if (worker* w = current_worker()) {
+        add_live(w->live_delta, 1);
         put_next(w, gp);
+        // A goroutine that spawns faster than its goroutines run is moved out of the way once
+        // its worker's queue is full (the one preemption point of gocsp): the worker then runs
+        // the queue, the spawner resumes from the global queue. This bounds the goroutines
+        // waiting to start, as Go's time-slice preemption does.
+        if (GOCSP_UNLIKELY(w->runq.ring_size() >= local_runq::capacity - 1) && w->current != &w->g0)
+            preempt(w);
     } else {
+        live_.fetch_add(1, std::memory_order_relaxed);
         global_.push(gp);
         wakep();
     }
@@ -424,9 +444,9 @@ inline void scheduler::panic_exit(g* gp, const char* what) noexcept {
 }
 
 inline void scheduler::goexit(g* gp) noexcept {
-    live_.fetch_sub(1, std::memory_order_relaxed);
     gp->status.store(g_status::dead, std::memory_order_relaxed);
     worker* w = current_worker();
+    add_live(w->live_delta, -1);
     g* next = pick_local(w);
     switch_to(w, gp, next ? next : &w->g0, &scheduler::release_dead, gp, true);
     __builtin_unreachable();
@@ -519,7 +539,7 @@ inline void scheduler::ready(g* gp, bool as_next) noexcept {
             put_next(w, gp);
         } else {
             w->runq.put(gp, global_);
-            wakep();
+            wakep(false);
         }
     } else {
         global_.push(gp);
@@ -532,8 +552,23 @@ inline void scheduler::ready(g* gp, bool as_next) noexcept {
 inline void scheduler::put_next(worker* w, g* gp) noexcept {
     if (g* old = w->runq.next.exchange(gp, std::memory_order_acq_rel)) {
         w->runq.put(old, global_);
-        wakep();
+        wakep(false);
     }
+}
+
+// preempt: the running goroutine goes to the back of the global queue; this worker runs others.
+inline void scheduler::preempt(worker* w) noexcept {
+    g* gp = w->current;
+    g* next = pick_local(w);
+    if (!next) return;
+    gp->status.store(g_status::runnable, std::memory_order_relaxed);
+    switch_to(w, gp, next, &scheduler::requeue_global, gp);
+}
+
+inline void scheduler::requeue_global(void* gp) noexcept {
+    scheduler& self = get();
+    self.global_.push(static_cast<g*>(gp));
+    self.wakep();
 }
 
 inline void scheduler::yield() noexcept {
@@ -579,15 +614,11 @@ inline g* scheduler::pick_local(worker* w) noexcept {
 inline g* scheduler::take_global(worker* w, std::uint32_t max) noexcept {
     std::uint32_t n = global_.size() / static_cast<std::uint32_t>(nworkers_) + 1;
     n = std::min({n, max, local_runq::capacity / 2});
-    std::uint32_t got = 0;
-    g* first = global_.pop_batch(n, got);
-    if (!first) return nullptr;
-    for (g* gp = first->sched_next; gp;) {
-        g* nx = gp->sched_next;
-        w->runq.put(gp, global_);
-        gp = nx;
-    }
-    return first;
+    g* batch[local_runq::capacity / 2];
+    std::uint32_t got = global_.pop_batch(batch, n);
+    if (got == 0) return nullptr;
+    for (std::uint32_t i = 1; i < got; ++i) w->runq.put(batch[i], global_);
+    return batch[0];
 }
 
 inline void scheduler::run_due_timers() noexcept {
@@ -664,8 +695,11 @@ inline void scheduler::stop_spinning(worker* w) noexcept {
 
 // wakep: work was submitted; make sure somebody looks for it. Wakes one idle worker, and only
 // if no worker is already searching.
-inline void scheduler::wakep() noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+// fence: false only for work queued on the caller's own worker, which runs it itself if nobody
+// else does (and sysmon hands it over if the caller's goroutine runs on without scheduling);
+// work on the global queue needs the full handshake.
+inline void scheduler::wakep(bool fence) noexcept {
+    if (fence) std::atomic_thread_fence(std::memory_order_seq_cst);
     if (npidle_.load(std::memory_order_seq_cst) == 0) return;
     if (nspinning_.load(std::memory_order_seq_cst) != 0) return;
     int expected = 0;

@@ -43,13 +43,15 @@ private:
 };
 
 inline void spinlock::lock_slow() noexcept {
-    for (int i = 0; i < 64; ++i) {
+    // Spin with exponential back-off while the holder is (probably) running: critical sections
+    // are a few dozen instructions. Then let the OS run someone else; then sleep.
+    for (int pauses = 1; pauses <= 256; pauses *= 2) {
+        for (int i = 0; i < pauses; ++i) cpu_relax();
         if (state_.load(std::memory_order_relaxed) == 0 && try_lock()) return;
-        cpu_relax();
     }
     for (int i = 0; i < 4; ++i) {
-        if (state_.load(std::memory_order_relaxed) == 0 && try_lock()) return;
         sched_yield();
+        if (state_.load(std::memory_order_relaxed) == 0 && try_lock()) return;
     }
     while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(state_, 2);
 }
