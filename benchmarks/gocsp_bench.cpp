@@ -8,6 +8,8 @@
 // runs in a goroutine, as the Go twin's runs in its main goroutine.
 #include <gocsp/gocsp.hpp>
 
+#include <boost/context/detail/fcontext.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -261,11 +263,26 @@ result parked(long n) {
     return {ms, extra};
 }
 
+// rawswitch: the floor under `yield` - two bare Boost.Context contexts switching back and forth
+// (no scheduler); N switches in all.
+namespace raw = boost::context::detail;
+void raw_entry(raw::transfer_t t) {
+    for (;;) t = raw::jump_fcontext(t.fctx, nullptr);
+}
+result rawswitch(long n) {
+    static char stack[64 * 1024];
+    raw::fcontext_t other = raw::make_fcontext(stack + sizeof stack, sizeof stack, raw_entry);
+    auto start = clock_type::now();
+    for (long i = 0; i < n / 2; ++i) other = raw::jump_fcontext(other, nullptr).fctx;
+    return {ms_since(start), ""};
+}
+
 const workload workloads[] = {
     {"pingpong", 1'000'000, pingpong}, {"spawn", 1'000'000, spawn},       {"skynet", 1'000'000, skynet},
     {"spsc0", 1'000'000, spsc0},       {"spsc1", 1'000'000, spsc1},       {"spsc1024", 1'000'000, spsc1024},
     {"mpmc0", 1'000'000, mpmc0},       {"mpmc1024", 1'000'000, mpmc1024}, {"select4", 1'000'000, select4},
     {"sieve", 5'000, sieve},           {"parked", 100'000, parked},       {"yield", 1'000'000, yield},
+    {"rawswitch", 10'000'000, rawswitch},
 };
 
 }  // namespace

@@ -77,8 +77,13 @@ public:
     chan_handle() noexcept = default;
     chan_handle(const chan_handle& o) noexcept : core_(o.core_) { if (core_) core_->retain(); }
     chan_handle(chan_handle&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
-    chan_handle& operator=(chan_handle o) noexcept {
-        std::swap(core_, o.core_);
+    chan_handle& operator=(const chan_handle& o) noexcept {
+        if (o.core_) o.core_->retain();
+        reset(o.core_);
+        return *this;
+    }
+    chan_handle& operator=(chan_handle&& o) noexcept {
+        if (this != &o) reset(std::exchange(o.core_, nullptr));
         return *this;
     }
     ~chan_handle() { if (core_) core_->release(); }
@@ -86,6 +91,9 @@ public:
     chan_core* core() const noexcept { return core_; }
 
 protected:
+    void reset(chan_core* c) noexcept {
+        if (chan_core* old = std::exchange(core_, c)) old->release();
+    }
     explicit chan_handle(chan_core* c) noexcept : core_(c) {}
 
     void send_impl(const T& v) const;

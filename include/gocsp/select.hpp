@@ -114,8 +114,19 @@ select_case as_case(owned_send_case<T>& c) noexcept {
 }
 }  // namespace detail
 
+namespace detail {
+template <class C>
+struct is_owned_send_case : std::false_type {};
+template <class T>
+struct is_owned_send_case<owned_send_case<T>> : std::true_type {};
+template <class C>
+concept case_argument = std::same_as<std::remove_cvref_t<C>, select_case> ||
+                        is_owned_send_case<std::remove_cvref_t<C>>::value;
+}  // namespace detail
+
 /// select(case...): runs one of the cases given; returns its index (0 for the first).
 template <class... Cases>
+    requires(detail::case_argument<Cases> && ...)
 std::size_t select(Cases&&... cases) {
     std::array<select_case, sizeof...(Cases)> all{detail::as_case(cases)...};
     return detail::select_impl(all.data(), all.size());

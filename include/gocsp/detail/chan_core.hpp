@@ -191,7 +191,7 @@ public:
 
 private:
     chan_core(const elem_ops* ops, std::size_t capacity, void* buf) noexcept : ops_(ops), cap_(capacity), buf_(buf) {}
-    void destroy() noexcept;
+    void destroy() noexcept;  // out of line: the last release is cold
 
     // Helpers below: the channel must be locked.
     void* slot(std::size_t i) const noexcept { return static_cast<char*>(buf_) + i * ops_->size; }
@@ -231,7 +231,7 @@ inline chan_core* chan_core::make(const elem_ops* ops, std::size_t capacity) {
     return ::new (mem) chan_core(ops, capacity, static_cast<char*>(mem) + header);
 }
 
-inline void chan_core::destroy() noexcept {
+GOCSP_NOINLINE inline void chan_core::destroy() noexcept {
     std::size_t n = count_.load(std::memory_order_relaxed);
     if (!ops_->trivial) {
         for (std::size_t i = 0; i < n; ++i) ops_->destroy(slot((head_ + i) % cap_));

@@ -51,6 +51,8 @@
 #include <memory>
 #include <new>
 #include <pthread.h>
+#include <csignal>
+#include <signal.h>
 #include <stdexcept>
 #include <string>
 #include <sys/epoll.h>
@@ -233,6 +235,8 @@ private:
     void poll_sysmon() noexcept;
 
     void worker_main(worker* w);
+    static void install_overflow_handler() noexcept;
+    static void on_segv(int sig, siginfo_t* info, void* ctx) noexcept;
     void sysmon_main();
     [[noreturn]] static void halt() noexcept;
     static void on_exit() noexcept;
@@ -317,6 +321,7 @@ inline scheduler::scheduler() {
         workers_[i].rng = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(i + 1) | 1;
     }
     std::atexit(&scheduler::on_exit);
+    install_overflow_handler();
     cfg.started.store(true, std::memory_order_release);
     for (int i = 0; i < n; ++i) {
         worker* w = &workers_[i];
@@ -864,6 +869,12 @@ inline void scheduler::worker_main(worker* w) {
         ::pthread_attr_destroy(&attr);
     }
     context_init_thread(w->g0.ctx, addr, size);
+    // The stack-overflow report runs on an alternate stack (the faulting one is full).
+    static thread_local std::unique_ptr<char[]> altstack(new char[64 * 1024]);
+    stack_t alt{};
+    alt.ss_sp = altstack.get();
+    alt.ss_size = 64 * 1024;
+    ::sigaltstack(&alt, nullptr);
     w->g0.stk = stack{static_cast<char*>(addr), size};  // not empty: g0 never gets a goroutine stack
     for (;;) {
         g* gp = find_runnable(w);
@@ -907,6 +918,56 @@ inline void scheduler::sysmon_main() {
         }
         delay_us = acted ? 20 : std::min<std::int64_t>(delay_us * 2, 10'000);
     }
+}
+
+// A fault in the guard page of the running goroutine's stack is reported as Go reports a stack
+// overflow ("fatal error: stack overflow", the goroutine, exit status 2). Any other fault gets the
+// default action. Installed only where no SIGSEGV handler exists yet (sanitizers have their own).
+inline void scheduler::install_overflow_handler() noexcept {
+    struct sigaction old{};
+    if (::sigaction(SIGSEGV, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) return;
+    struct sigaction sa{};
+    sa.sa_sigaction = &scheduler::on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGSEGV, &sa, nullptr);
+}
+
+inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
+    worker* w = tls.w;
+    g* gp = w ? w->current : nullptr;
+    auto* addr = static_cast<char*>(info->si_addr);
+    if (gp && gp != &w->g0 && gp->stk.bottom && addr < gp->stk.bottom &&
+        addr >= gp->stk.bottom - static_cast<std::ptrdiff_t>(page_size())) {
+        // Only async-signal-safe calls from here on.
+        auto put = [](const char* text) { [[maybe_unused]] auto r = ::write(2, text, std::strlen(text)); };
+        auto put_number = [&put](unsigned long long v) {
+            char digits[24];
+            int i = 23;
+            digits[i] = '\0';
+            do {
+                digits[--i] = static_cast<char>('0' + v % 10);
+                v /= 10;
+            } while (v);
+            put(digits + i);
+        };
+        put("runtime: goroutine stack exceeds its ");
+        put_number(gp->stk.size);
+        put("-byte limit\nfatal error: stack overflow\n\ngoroutine ");
+        put_number(gp->id);
+        put(" [running]:\ncreated by ");
+        put(gp->created_at.function);
+        put("\n\t");
+        put(gp->created_at.file);
+        put(":");
+        put_number(gp->created_at.line);
+        put("\n");
+        ::_exit(2);
+    }
+    struct sigaction dfl{};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(SIGSEGV, &dfl, nullptr);  // returning re-runs the faulting access: default action
 }
 
 inline void scheduler::halt() noexcept {
