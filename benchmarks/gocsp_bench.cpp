@@ -178,7 +178,7 @@ result select4(long n) {
     auto start = clock_type::now();
     for (int s = 0; s < p; ++s)
         gocsp::go(
-            [n](gocsp::send_chan<long> out, long mine) {
+            [](gocsp::send_chan<long> out, long mine) {
                 for (long i = 0; i < mine; ++i) out.send(i);
             },
             chans[static_cast<std::size_t>(s)], n / p + (s < n % p ? 1 : 0));
