@@ -1,6 +1,7 @@
 // gocsp/detail/config.hpp - compiler and sanitizer detection shared by every header.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -36,6 +37,18 @@ inline void cpu_relax() noexcept {
 
 /// Size of a cache line; hot atomics of different owners are padded to it.
 inline constexpr std::size_t cache_line = 64;
+
+/// full_fence: a sequentially consistent fence (the store-load barrier of the wake-up
+/// handshakes). ThreadSanitizer does not model fences; there it is a read-modify-write of one
+/// shared atomic instead, which it does model.
+inline void full_fence() noexcept {
+#if GOCSP_TSAN
+    static std::atomic<int> fence_word{0};
+    fence_word.fetch_add(0, std::memory_order_seq_cst);
+#else
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
 
 /// True in builds with assertions (no NDEBUG): the runtime then checks its invariants.
 #ifdef NDEBUG

@@ -141,6 +141,7 @@ struct alignas(cache_line) worker {
     // Read by sysmon.
     std::atomic<std::uint32_t> public_tick{0};  // schedtick, published at each schedule
     std::atomic<bool> busy{false};              // running something (not searching or idle)
+    std::atomic<bool> halted{false};            // stopped for good (the process is exiting)
     std::uint32_t sysmon_seen_tick = 0;         // sysmon's own
     int sysmon_stuck = 0;                        // sysmon's own
 
@@ -238,7 +239,7 @@ private:
     static void install_overflow_handler() noexcept;
     static void on_segv(int sig, siginfo_t* info, void* ctx) noexcept;
     void sysmon_main();
-    [[noreturn]] static void halt() noexcept;
+    [[noreturn]] static void halt(worker* w) noexcept;
     static void on_exit() noexcept;
 
     int nworkers_ = 1;
@@ -595,6 +596,7 @@ inline void scheduler::yield() noexcept {
 // pick_local: the next goroutine of this worker's own queues (cheap; no stealing). Every 61st
 // schedule, the global queue goes first and due timers fire (runtime rule 15).
 inline g* scheduler::pick_local(worker* w) noexcept {
+    if (GOCSP_UNLIKELY(exiting_.load(std::memory_order_relaxed))) return nullptr;  // g0 halts
     ++w->schedtick;
     w->public_tick.store(w->schedtick, std::memory_order_relaxed);
     if (w->schedtick % 61 == 0) {
@@ -664,7 +666,7 @@ inline bool scheduler::any_queued() const noexcept {
 
 inline g* scheduler::find_runnable(worker* w) noexcept {
     for (;;) {
-        if (exiting_.load(std::memory_order_relaxed)) halt();
+        if (exiting_.load(std::memory_order_relaxed)) halt(w);
         run_due_timers();
         if (g* gp = pick_local(w)) {
             if (w->spinning) stop_spinning(w);
@@ -704,7 +706,7 @@ inline void scheduler::stop_spinning(worker* w) noexcept {
 // else does (and sysmon hands it over if the caller's goroutine runs on without scheduling);
 // work on the global queue needs the full handshake.
 inline void scheduler::wakep(bool fence) noexcept {
-    if (fence) std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (fence) full_fence();
     if (npidle_.load(std::memory_order_seq_cst) == 0) return;
     if (nspinning_.load(std::memory_order_seq_cst) != 0) return;
     int expected = 0;
@@ -790,7 +792,7 @@ inline void scheduler::go_idle(worker* w) noexcept {
         w->spinning = false;
         nspinning_.fetch_sub(1, std::memory_order_seq_cst);
     }
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    full_fence();
     if (any_queued()) {
         if (unidle(w)) {
             w->busy.store(true, std::memory_order_relaxed);
@@ -845,10 +847,13 @@ inline bool scheduler::poll(worker* w) noexcept {
     return true;
 }
 
+// add_timer: t may fire (and its owner run on and reuse t's memory) the moment it is in the
+// heap, so nothing of t is read after that.
 inline void scheduler::add_timer(timer* t) noexcept {
+    const std::int64_t when = t->when;
     timers_.add(t);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (t->when < poll_until_.load(std::memory_order_seq_cst)) {
+    full_fence();
+    if (when < poll_until_.load(std::memory_order_seq_cst)) {
         if (poller_active_.load(std::memory_order_seq_cst)) signal_poller();
         else if (npidle_.load(std::memory_order_seq_cst) > 0) wake_idle(false);
     }
@@ -889,7 +894,7 @@ inline void scheduler::worker_main(worker* w) {
 inline void scheduler::sysmon_main() {
     std::int64_t delay_us = 20;
     for (;;) {
-        if (exiting_.load(std::memory_order_relaxed)) halt();
+        if (exiting_.load(std::memory_order_relaxed)) halt(nullptr);
         if (npidle_.load(std::memory_order_seq_cst) == nworkers_) {
             sysmon_word_.store(0, std::memory_order_relaxed);
             sysmon_sleeping_.store(true, std::memory_order_seq_cst);
@@ -970,15 +975,30 @@ inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
     ::sigaction(SIGSEGV, &dfl, nullptr);  // returning re-runs the faulting access: default action
 }
 
-inline void scheduler::halt() noexcept {
+inline void scheduler::halt(worker* w) noexcept {
+    if (w) w->halted.store(true, std::memory_order_release);
     std::atomic<std::uint32_t> forever{0};
     for (;;) futex_wait(forever, 0);
 }
 
 // on_exit: main returned (or exit was called). Goroutines are abandoned, as in Go: workers stop
-// taking new ones and sleep; the process ends.
+// taking goroutines and halt. It waits (a little) for the goroutines running at that moment to
+// block or finish, so that none runs while exit destroys static objects; a goroutine that
+// computes on without blocking is left running.
 inline void scheduler::on_exit() noexcept {
-    get().exiting_.store(true, std::memory_order_relaxed);
+    scheduler& self = get();
+    self.exiting_.store(true, std::memory_order_seq_cst);
+    worker* me = current_worker();
+    for (int tries = 0; tries < 200; ++tries) {
+        bool quiet = true;
+        for (int i = 0; i < self.nworkers_; ++i) {
+            worker* w = &self.workers_[i];
+            if (w != me && !w->halted.load(std::memory_order_acquire) && w->busy.load(std::memory_order_acquire))
+                quiet = false;
+        }
+        if (quiet) return;
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
 }
 
 // =============================================================================================
