@@ -10,3 +10,4 @@
 #include "wait_group.hpp"
 #include "chan.hpp"
 #include "select.hpp"
+#include "time.hpp"

@@ -197,6 +197,8 @@ public:
     // --- timers ---------------------------------------------------------------------------
     void add_timer(timer* t) noexcept;
     bool stop_timer(timer* t) noexcept { return timers_.stop(t); }
+    /// pending_timers: timers in the heap now (for tests and diagnostics).
+    std::size_t pending_timers() const noexcept { return timers_.size(); }
 
     [[noreturn]] static void panic_exit(g* gp, const char* what) noexcept;
 
@@ -215,7 +217,7 @@ private:
     void free_slot(worker* w, g* gp) noexcept;
 
     // Finding work.
-    g* pick_local(worker* w) noexcept;
+    g* pick_local(worker* w, bool fire_timers = true) noexcept;
     g* take_global(worker* w, std::uint32_t max) noexcept;
     g* steal(worker* w) noexcept;
     g* find_runnable(worker* w) noexcept;
@@ -522,7 +524,7 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
     if (GOCSP_UNLIKELY(gp == &w->g0)) fatal("gocsp: internal error: park on a scheduler stack");
     gp->reason = reason;
     gp->status.store(g_status::waiting, std::memory_order_relaxed);
-    g* next = pick_local(w);
+    g* next = pick_local(w, false);
     switch_to(w, gp, next ? next : &w->g0, after, arg);
     gp->reason = wait_reason::none;
 }
@@ -594,13 +596,15 @@ inline void scheduler::yield() noexcept {
 // --- finding work -------------------------------------------------------------------------
 
 // pick_local: the next goroutine of this worker's own queues (cheap; no stealing). Every 61st
-// schedule, the global queue goes first and due timers fire (runtime rule 15).
-inline g* scheduler::pick_local(worker* w) noexcept {
+// schedule, the global queue goes first and due timers fire (runtime rule 15) - unless the
+// caller is parking: it may hold a primitive's lock, and a timer's callback may take another
+// (a timer channel's), against the lock order.
+inline g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
     if (GOCSP_UNLIKELY(exiting_.load(std::memory_order_relaxed))) return nullptr;  // g0 halts
     ++w->schedtick;
     w->public_tick.store(w->schedtick, std::memory_order_relaxed);
     if (w->schedtick % 61 == 0) {
-        if (timers_.next_when() != never) run_due_timers();
+        if (fire_timers && timers_.next_when() != never) run_due_timers();
         if (!global_.empty())
             if (g* gp = take_global(w, 1)) return gp;
     }

@@ -6,7 +6,8 @@
 //   can test "anything due?" without the lock.
 // - A timer's callback runs outside the lock, once per expiry, after the timer left the heap
 //   (a periodic one is put back first). So a callback may add or stop timers, and stop() returns
-//   false exactly when the callback has run or is about to.
+//   false exactly when the callback has run or is about to (for a periodic timer, stop() may
+//   return true while one last callback is running).
 // Adding and stopping are O(log n); a million pending timers are fine.
 #pragma once
 
@@ -36,6 +37,10 @@ struct timer {
     void (*fire)(timer*, std::int64_t now) = nullptr;  // the callback
     void* arg = nullptr;                      // for the callback
     std::int32_t index = -1;                  // position in the heap, -1 when not pending
+    /// on_pop (optional): called under the heap's lock when t is taken out to fire; `again` if
+    /// a periodic t was put back. Lets an owner that may be destroyed concurrently keep t
+    /// alive until its callback returns.
+    void (*on_pop)(timer*, bool again) = nullptr;
 };
 
 class timer_heap {
@@ -79,6 +84,7 @@ public:
                     heap_.push_back(t);
                     sift_up(heap_.size() - 1);
                 }
+                if (t->on_pop) t->on_pop(t, t->period > 0);
                 publish();
             }
             t->fire(t, now);

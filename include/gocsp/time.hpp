@@ -1,0 +1,234 @@
+// gocsp/time.hpp - Go's time package: timers and tickers as channels, usable in select.
+//
+//     namespace t = gocsp::time;
+//     switch (gocsp::select(gocsp::recv_case(results, r),
+//                           gocsp::recv_case(t::after(std::chrono::seconds(1))))) {
+//         case 0: use(r); break;
+//         case 1: std::puts("timeout"); break;
+//     }
+//
+//     t::ticker tick(std::chrono::seconds(1));       // stops when it goes out of scope
+//     for (int i = 10; i > 0; --i) { std::printf("%d\n", i); tick.c.recv(); }
+//
+// Every channel here has a buffer of one: a timer's value waits for a reader; a ticker drops
+// ticks a slow reader has not taken, as Go's does. The values are the wall-clock time of firing.
+// Timers live in the runtime's timer heap (O(log n) to add or stop; a million pending is fine)
+// and fire from the scheduler: no thread or goroutine per timer.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <utility>
+
+#include "chan.hpp"
+#include "detail/scheduler.hpp"
+#include "runtime.hpp"
+
+namespace gocsp::time {
+
+using clock = std::chrono::system_clock;
+using time_point = clock::time_point;
+using duration = std::chrono::nanoseconds;
+
+namespace detail {
+
+/// chan_timer: a runtime timer with what it delivers to. Reference-counted: the user's handle
+/// holds one reference, the heap one while pending, a callback one while it runs.
+struct chan_timer {
+    gocsp::detail::timer t;
+    chan<time_point> ch;             // nil for after_func timers
+    std::function<void()> func;      // after_func only
+    std::atomic<int> refs{1};
+
+    chan_timer() { t.arg = this; t.on_pop = &on_pop; }
+
+    void release() noexcept {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+    static chan_timer* of(gocsp::detail::timer* t) noexcept { return static_cast<chan_timer*>(t->arg); }
+    static void on_pop(gocsp::detail::timer* t, bool again) noexcept {
+        // Not periodic: the heap's reference passes to the callback; periodic: the heap keeps
+        // its own, the callback gets another.
+        if (again) of(t)->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+    static void fire_send(gocsp::detail::timer* t, std::int64_t) noexcept {
+        chan_timer* self = of(t);
+        time_point now = clock::now();
+        self->ch.core()->try_send(&now, true);  // full: the reader is behind; drop, as Go does
+        self->release();
+    }
+    static void fire_func(gocsp::detail::timer* t, std::int64_t) noexcept {
+        chan_timer* self = of(t);
+        gocsp::go(self->func);
+        self->release();
+    }
+
+    /// start: puts the timer in the heap, due in d (period p if > 0).
+    void start(duration d, duration p) noexcept {
+        t.when = gocsp::detail::nanotime() + std::max<std::int64_t>(d.count(), 0);
+        t.period = p.count();
+        refs.fetch_add(1, std::memory_order_relaxed);  // the heap's
+        gocsp::detail::scheduler::get().add_timer(&t);
+    }
+    /// stop: takes the timer out of the heap; whether it was there.
+    bool stop() noexcept {
+        if (!gocsp::detail::scheduler::get().stop_timer(&t)) return false;
+        release();  // the heap's
+        return true;
+    }
+};
+
+}  // namespace detail
+
+/// timer: Go's time.Timer. `c` receives the time once, d after construction (or reset). The
+/// timer stops when destroyed.
+class timer {
+public:
+    /// timer(d): fires once, after d.
+    explicit timer(duration d) : state_(new detail::chan_timer()) {
+        state_->ch = chan<time_point>(1);
+        c = state_->ch;
+        state_->t.fire = &detail::chan_timer::fire_send;
+        state_->start(d, duration::zero());
+    }
+    timer(timer&& o) noexcept : c(std::move(o.c)), state_(std::exchange(o.state_, nullptr)) {}
+    timer& operator=(timer&& o) noexcept {
+        if (this != &o) {
+            drop();
+            c = std::move(o.c);
+            state_ = std::exchange(o.state_, nullptr);
+        }
+        return *this;
+    }
+    timer(const timer&) = delete;
+    timer& operator=(const timer&) = delete;
+    ~timer() { drop(); }
+
+    /// c: where the time is delivered (nil for a timer made by after_func).
+    recv_chan<time_point> c;
+
+    /// stop: prevents the timer from firing. Returns false if it had already fired (or been
+    /// stopped); stop does not drain c.
+    bool stop() noexcept { return state_ && state_->stop(); }
+
+    /// reset: makes the timer fire after d (from now). Returns whether it was still pending.
+    /// As in Go, a value already in c stays there; stop and drain first if that matters.
+    bool reset(duration d) noexcept {
+        bool was = stop();
+        state_->start(d, duration::zero());
+        return was;
+    }
+
+private:
+    friend timer after_func(duration d, std::function<void()> f);
+    timer() : state_(new detail::chan_timer()) {}
+    void drop() noexcept {
+        if (!state_) return;
+        state_->stop();
+        state_->release();
+        state_ = nullptr;
+    }
+    detail::chan_timer* state_;
+};
+
+/// ticker: Go's time.Ticker. `c` receives the time every d; ticks a slow reader misses are
+/// dropped. Stops when destroyed - a stopped ticker leaves nothing behind in the runtime.
+class ticker {
+public:
+    /// ticker(d): ticks every d; d must be positive (throws std::invalid_argument otherwise,
+    /// where Go panics "non-positive interval for NewTicker").
+    explicit ticker(duration d) : state_(new detail::chan_timer()) {
+        if (d <= duration::zero()) {
+            delete state_;
+            throw std::invalid_argument("non-positive interval for NewTicker");
+        }
+        state_->ch = chan<time_point>(1);
+        c = state_->ch;
+        state_->t.fire = &detail::chan_timer::fire_send;
+        state_->start(d, d);
+    }
+    ticker(ticker&& o) noexcept : c(std::move(o.c)), state_(std::exchange(o.state_, nullptr)) {}
+    ticker& operator=(ticker&& o) noexcept {
+        if (this != &o) {
+            drop();
+            c = std::move(o.c);
+            state_ = std::exchange(o.state_, nullptr);
+        }
+        return *this;
+    }
+    ticker(const ticker&) = delete;
+    ticker& operator=(const ticker&) = delete;
+    ~ticker() { drop(); }
+
+    /// c: where the ticks are delivered.
+    recv_chan<time_point> c;
+
+    /// stop: no more ticks (one already being delivered may still arrive). c stays open.
+    void stop() noexcept {
+        if (state_) state_->stop();
+    }
+    /// reset: stops, then ticks every d from now. d must be positive (else std::invalid_argument).
+    void reset(duration d) {
+        if (d <= duration::zero()) throw std::invalid_argument("non-positive interval for Ticker.Reset");
+        stop();
+        state_->start(d, d);
+    }
+
+private:
+    void drop() noexcept {
+        if (!state_) return;
+        state_->stop();
+        state_->release();
+        state_ = nullptr;
+    }
+    detail::chan_timer* state_;
+};
+
+/// after: Go's time.After - a channel that receives the time once, after d. The runtime
+/// forgets the timer once it fired (until then it stays pending, even if nobody listens).
+inline recv_chan<time_point> after(duration d) {
+    auto* state = new detail::chan_timer();
+    state->ch = chan<time_point>(1);
+    recv_chan<time_point> c = state->ch;
+    state->t.fire = &detail::chan_timer::fire_send;
+    state->start(d, duration::zero());
+    state->release();  // only the heap's reference remains
+    return c;
+}
+
+/// tick: Go's time.Tick - a channel that receives the time every d, forever: the ticker can
+/// never be stopped, so it lives as long as the program (use `ticker` when that matters).
+/// d <= 0 gives the nil channel, as in Go.
+inline recv_chan<time_point> tick(duration d) {
+    if (d <= duration::zero()) return {};
+    auto* state = new detail::chan_timer();
+    state->ch = chan<time_point>(1);
+    recv_chan<time_point> c = state->ch;
+    state->t.fire = &detail::chan_timer::fire_send;
+    state->start(d, d);
+    state->release();
+    return c;
+}
+
+/// after_func: Go's time.AfterFunc - runs f in its own goroutine after d. The returned
+/// timer's stop() cancels it if it has not started; its c is nil.
+inline timer after_func(duration d, std::function<void()> f) {
+    timer t;
+    t.state_->func = std::move(f);
+    t.state_->t.fire = &detail::chan_timer::fire_func;
+    t.state_->start(d, duration::zero());
+    return t;
+}
+
+/// sleep: Go's time.Sleep; the same as gocsp::sleep_for.
+template <class Rep, class Period>
+void sleep(std::chrono::duration<Rep, Period> d) {
+    gocsp::sleep_for(d);
+}
+
+/// since: Go's time.Since.
+inline duration since(time_point t) { return std::chrono::duration_cast<duration>(clock::now() - t); }
+
+}  // namespace gocsp::time
