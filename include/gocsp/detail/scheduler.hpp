@@ -202,6 +202,13 @@ public:
 
     [[noreturn]] static void panic_exit(g* gp, const char* what) noexcept;
 
+    // --- the netpoller (see net.hpp) ------------------------------------------------------
+    /// epoll_fd: the runtime's epoll instance; register fds with data.ptr != nullptr.
+    int epoll_fd() const noexcept { return epfd_; }
+    /// netpoll_dispatch: called (on a worker, or sysmon) with each event's data.ptr and events.
+    static inline std::atomic<void (*)(void*, std::uint32_t)> netpoll_dispatch{nullptr};
+    void netpoll_waiting(int delta) noexcept;
+
 private:
     scheduler();
 
@@ -232,6 +239,7 @@ private:
     bool unidle(worker* w) noexcept;
     void go_idle(worker* w) noexcept;
     bool poll(worker* w) noexcept;
+    int netpoll(std::int64_t timeout_ns) noexcept;
     void wait_wake(worker* w) noexcept;
     void stop_spinning(worker* w) noexcept;
     void signal_poller() noexcept;
@@ -264,7 +272,9 @@ private:
     std::atomic<bool> poller_active_{false};
     std::atomic<std::int64_t> poll_until_{never};
     std::atomic<bool> ev_signaled_{false};
-    bool have_pwait2_ = true;
+    std::atomic<int> netpoll_waiters_{0};
+    std::atomic<std::int64_t> last_netpoll_{0};
+    std::atomic<bool> have_pwait2_{true};  // epoll_pwait2 exists (Linux 5.11+)
 
     // sysmon.
     std::atomic<bool> sysmon_sleeping_{false};
@@ -680,6 +690,10 @@ inline g* scheduler::find_runnable(worker* w) noexcept {
             if (w->spinning) stop_spinning(w);
             return gp;
         }
+        if (netpoll_waiters_.load(std::memory_order_relaxed) > 0 && !poller_active_.load(std::memory_order_relaxed)) {
+            last_netpoll_.store(nanotime(), std::memory_order_relaxed);
+            if (netpoll(0) > 0) continue;
+        }
         const int busy = nworkers_ - npidle_.load(std::memory_order_relaxed);
         if (w->spinning || 2 * nspinning_.load(std::memory_order_relaxed) < busy) {
             if (!w->spinning) {
@@ -810,10 +824,41 @@ inline void scheduler::go_idle(worker* w) noexcept {
     w->busy.store(true, std::memory_order_relaxed);
 }
 
-// poll: if timers are pending and no other worker polls, become the poller and block in epoll
-// until the next timer, an eventfd signal, or a wake. Returns whether it polled.
+// netpoll: one epoll_wait of at most timeout_ns (0: just look; negative: no limit). Drains the
+// eventfd and hands every other event to the netpoll dispatcher (which readies the goroutines
+// waiting on it). Returns how many events went to the dispatcher.
+inline int scheduler::netpoll(std::int64_t timeout_ns) noexcept {
+    epoll_event evs[64];
+    int r;
+    r = -1;
+    if (timeout_ns != 0 && have_pwait2_.load(std::memory_order_relaxed)) {
+        timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
+        r = ::epoll_pwait2(epfd_, evs, 64, timeout_ns < 0 ? nullptr : &ts, nullptr);
+        if (r < 0 && errno == ENOSYS) have_pwait2_.store(false, std::memory_order_relaxed);
+    }
+    if (timeout_ns == 0 || !have_pwait2_.load(std::memory_order_relaxed)) {
+        int ms = timeout_ns <= 0 ? static_cast<int>(timeout_ns) : static_cast<int>((timeout_ns + 999'999) / 1'000'000);
+        r = ::epoll_wait(epfd_, evs, 64, ms < 0 ? -1 : ms);
+    }
+    int dispatched = 0;
+    for (int i = 0; i < r; ++i) {
+        if (evs[i].data.ptr == nullptr) {
+            std::uint64_t v;
+            [[maybe_unused]] auto n = ::read(evfd_, &v, sizeof v);
+            ev_signaled_.store(false, std::memory_order_release);
+        } else if (auto dispatch = netpoll_dispatch.load(std::memory_order_acquire)) {
+            dispatch(evs[i].data.ptr, evs[i].events);
+            ++dispatched;
+        }
+    }
+    return dispatched;
+}
+
+// poll: if timers are pending or goroutines wait on the netpoller, and no other worker polls,
+// become the poller and block in epoll until the next timer, an I/O event, an eventfd signal, or
+// a wake. Returns whether it polled.
 inline bool scheduler::poll(worker* w) noexcept {
-    if (timers_.next_when() == never) return false;
+    if (timers_.next_when() == never && netpoll_waiters_.load(std::memory_order_seq_cst) == 0) return false;
     bool expected = false;
     if (!poller_active_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
     w->polling.store(true, std::memory_order_seq_cst);
@@ -822,25 +867,11 @@ inline bool scheduler::poll(worker* w) noexcept {
         std::int64_t until = timers_.next_when();
         poll_until_.store(until, std::memory_order_seq_cst);
         if (timers_.next_when() != until) continue;  // a timer came in meanwhile
-        if (until == never) break;
+        const bool io = netpoll_waiters_.load(std::memory_order_seq_cst) > 0;
+        if (until == never && !io) break;
         std::int64_t now = nanotime();
         if (until > now) {
-            epoll_event evs[16];
-            std::int64_t wait_ns = until - now;
-            int r = -1;
-            if (have_pwait2_) {
-                timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
-                r = ::epoll_pwait2(epfd_, evs, 16, &ts, nullptr);
-                if (r < 0 && errno == ENOSYS) have_pwait2_ = false;
-            }
-            if (!have_pwait2_) r = ::epoll_wait(epfd_, evs, 16, static_cast<int>((wait_ns + 999'999) / 1'000'000));
-            for (int i = 0; i < r; ++i) {
-                if (evs[i].data.ptr == nullptr) {
-                    std::uint64_t v;
-                    [[maybe_unused]] auto n = ::read(evfd_, &v, sizeof v);
-                    ev_signaled_.store(false, std::memory_order_release);
-                }
-            }
+            if (netpoll(until == never ? -1 : until - now) > 0) break;
             now = nanotime();
         }
         if (timers_.next_when() <= now && timers_.run_expired(now) > 0) break;
@@ -849,6 +880,14 @@ inline bool scheduler::poll(worker* w) noexcept {
     w->polling.store(false, std::memory_order_seq_cst);
     poller_active_.store(false, std::memory_order_release);
     return true;
+}
+
+// netpoll_waiting: delta goroutines started (+) or stopped (-) waiting on the netpoller. A new
+// waiter makes sure some idle worker is (or becomes) the poller.
+inline void scheduler::netpoll_waiting(int delta) noexcept {
+    netpoll_waiters_.fetch_add(delta, std::memory_order_seq_cst);
+    if (delta > 0 && !poller_active_.load(std::memory_order_seq_cst) && npidle_.load(std::memory_order_seq_cst) > 0)
+        wake_idle(false);
 }
 
 // add_timer: t may fire (and its owner run on and reuse t's memory) the moment it is in the
@@ -918,6 +957,13 @@ inline void scheduler::sysmon_main() {
             if (stuck && npidle_.load(std::memory_order_seq_cst) > 0) {
                 wakep();
                 acted = true;
+            }
+        }
+        if (netpoll_waiters_.load(std::memory_order_relaxed) > 0 && !poller_active_.load(std::memory_order_acquire)) {
+            std::int64_t now = nanotime();
+            if (now - last_netpoll_.load(std::memory_order_relaxed) > 10'000'000) {
+                last_netpoll_.store(now, std::memory_order_relaxed);
+                acted |= netpoll(0) > 0;
             }
         }
         std::int64_t when = timers_.next_when();
