@@ -121,7 +121,11 @@ public:
     using iterator_category = std::input_iterator_tag;
 
     recv_iterator() = default;
-    explicit recv_iterator(detail::chan_core* c) : core_(c) { advance(); }
+    /// Receives the first value; on a nil channel (c == nullptr) blocks forever, as Go's range.
+    explicit recv_iterator(detail::chan_core* c) : core_(c) {
+        if (!core_) detail::chan_core::block_forever(detail::wait_reason::chan_receive_nil);
+        advance();
+    }
     T& operator*() noexcept { return value_; }
     recv_iterator& operator++() {
         advance();

@@ -11,3 +11,4 @@
 #include "chan.hpp"
 #include "select.hpp"
 #include "time.hpp"
+#include "debug.hpp"

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -83,6 +84,7 @@ struct g {
     std::uint64_t id = 0;                     // 1 is main, as in Go
     std::atomic<g_status> status{g_status::idle};
     wait_reason reason = wait_reason::none;   // valid while waiting
+    std::int64_t wait_since = 0;              // coarse nanotime of the park (for dumps)
     bool thread = false;                      // a plain thread's record: parks on `event`
     void (*run)(g*) = nullptr;                // runs the closure, then destroys it
     void* closure = nullptr;                  // in this g's slot, or on the heap
@@ -91,6 +93,7 @@ struct g {
     stack_pool* pool = nullptr;               // where stk comes from and goes back to
     source_location created_at;               // the `go` statement that started it
     thread_event event;                       // thread records only
+    long tid = 0;                             // thread records only: the OS thread id
 };
 
 /// Size of the slot holding a g and, if it fits, its closure.
@@ -109,10 +112,11 @@ public:
                 continue;
             }
             if (next_ == end_) {
-                constexpr std::size_t chunk = 64 * 1024;
-                next_ = static_cast<char*>(::operator new(chunk, std::align_val_t{64}, std::nothrow));
+                next_ = static_cast<char*>(::operator new(chunk_size, std::align_val_t{64}, std::nothrow));
                 if (!next_) fatal_oom("goroutine records");
-                end_ = next_ + chunk;
+                std::memset(next_, 0, chunk_size);  // id 0: never used (see for_each)
+                end_ = next_ + chunk_size;
+                chunks_.push_back(next_);
             }
             out[i] = next_;
             next_ += g_slot_size;
@@ -124,9 +128,29 @@ public:
         for (std::size_t i = 0; i < n; ++i) free_.push_back(in[i]);
     }
 
+    /// for_each: calls f(g*) for every goroutine that exists now (started, not yet dead). A
+    /// snapshot for dumps and leak checks: goroutines may start or end meanwhile.
+    template <class F>
+    void for_each(F&& f) const {
+        std::vector<char*> chunks;
+        {
+            std::lock_guard<spinlock> hold(lock_);
+            chunks = chunks_;
+        }
+        for (char* c : chunks) {
+            for (std::size_t off = 0; off + g_slot_size <= chunk_size; off += g_slot_size) {
+                g* gp = reinterpret_cast<g*>(c + off);
+                g_status st = gp->status.load(std::memory_order_acquire);
+                if (st == g_status::runnable || st == g_status::running || st == g_status::waiting) f(gp);
+            }
+        }
+    }
+
 private:
-    spinlock lock_;  // protects everything below
+    static constexpr std::size_t chunk_size = 64 * 1024;
+    mutable spinlock lock_;  // protects everything below
     std::vector<void*> free_;
+    std::vector<char*> chunks_;  // every chunk ever carved
     char* next_ = nullptr;
     char* end_ = nullptr;
 };

@@ -51,6 +51,7 @@
 #include <memory>
 #include <new>
 #include <pthread.h>
+#include <dirent.h>
 #include <csignal>
 #include <signal.h>
 #include <stdexcept>
@@ -99,6 +100,7 @@ inline settings& config() noexcept {
 struct thread_state {
     worker* w = nullptr;              // set on worker threads
     std::unique_ptr<g> thread_record;  // a plain thread's g, made on first need
+    ~thread_state();                   // unregisters thread_record
 };
 inline thread_local thread_state tls;
 
@@ -202,6 +204,24 @@ public:
 
     [[noreturn]] static void panic_exit(g* gp, const char* what) noexcept;
 
+    // --- diagnostics (see debug.hpp) -------------------------------------------------------
+    void register_thread(g* rec);
+    void unregister_thread(g* rec) noexcept;
+    /// for_each_g: f(g*) for every goroutine and every plain thread known to the runtime.
+    template <class F>
+    void for_each_g(F&& f) {
+        gslot_pool_.for_each(f);
+        std::lock_guard<spinlock> hold(threads_lock_);
+        for (g* rec : threads_) f(rec);
+    }
+    /// coarse_now: nanotime, updated by sysmon (at most ~10 ms old while anything runs).
+    std::int64_t coarse_now() const noexcept { return coarse_now_.load(std::memory_order_relaxed); }
+    /// dump: writes every goroutine (accepted by keep), Go's way, to out.
+    template <class Keep>
+    void dump(std::FILE* out, Keep keep);
+    void dump(std::FILE* out) { dump(out, [](g*) { return true; }); }
+
+
     // --- the netpoller (see net.hpp) ------------------------------------------------------
     /// epoll_fd: the runtime's epoll instance; register fds with data.ptr != nullptr.
     int epoll_fd() const noexcept { return epfd_; }
@@ -247,6 +267,8 @@ private:
 
     void worker_main(worker* w);
     static void install_overflow_handler() noexcept;
+    static void install_sigquit_handler() noexcept;
+    static inline std::atomic<int> sigquit_pending_{0};
     static void on_segv(int sig, siginfo_t* info, void* ctx) noexcept;
     void sysmon_main();
     [[noreturn]] static void halt(worker* w) noexcept;
@@ -278,6 +300,13 @@ private:
 
     // sysmon.
     std::atomic<bool> sysmon_sleeping_{false};
+    std::atomic<std::int64_t> coarse_now_{0};
+    spinlock threads_lock_;       // protects threads_
+    std::vector<g*> threads_;     // plain threads' records
+    bool deadlock_check_ = true;  // GOCSP_DEADLOCK=0 turns it off
+    bool all_asleep() noexcept;
+    [[noreturn]] void report_deadlock();
+    void poke_sysmon() noexcept;
     std::atomic<std::uint32_t> sysmon_word_{0};
 
     alignas(cache_line) std::atomic<std::int64_t> live_{0};  // goroutines started by plain threads
@@ -295,10 +324,16 @@ inline g* thread_g() {
         rec = std::make_unique<g>();
         rec->thread = true;
         rec->status.store(g_status::running, std::memory_order_relaxed);
-        bool is_main = ::getpid() == static_cast<pid_t>(::syscall(SYS_gettid));
-        rec->id = is_main ? 1 : scheduler::get().next_id();
+        const long tid = static_cast<long>(::syscall(SYS_gettid));
+        rec->tid = tid;
+        rec->id = ::getpid() == tid ? 1 : scheduler::get().next_id();
+        scheduler::get().register_thread(rec.get());
     }
     return rec.get();
+}
+
+inline thread_state::~thread_state() {
+    if (thread_record) scheduler::get().unregister_thread(thread_record.get());
 }
 
 /// current_g: the record of the calling goroutine or thread.
@@ -317,6 +352,8 @@ inline scheduler::scheduler() {
     nworkers_ = n;
     cfg.maxprocs.store(n);
     default_stack_ = round_up(std::max(cfg.stack_size.load(), min_stack_size), page_size());
+    if (const char* env = std::getenv("GOCSP_DEADLOCK")) deadlock_check_ = std::strcmp(env, "0") != 0;
+    coarse_now_.store(nanotime(), std::memory_order_relaxed);
     default_pool_ = &pool_for(default_stack_);
 
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -335,6 +372,7 @@ inline scheduler::scheduler() {
     }
     std::atexit(&scheduler::on_exit);
     install_overflow_handler();
+    install_sigquit_handler();
     cfg.started.store(true, std::memory_order_release);
     for (int i = 0; i < n; ++i) {
         worker* w = &workers_[i];
@@ -419,7 +457,7 @@ inline void add_live(std::atomic<std::int64_t>& counter, std::int64_t delta) noe
 }
 
 inline void scheduler::start(g* gp) noexcept {
-    gp->status.store(g_status::runnable, std::memory_order_relaxed);
+    gp->status.store(g_status::runnable, std::memory_order_release);  // publishes gp to dumps
     if (worker* w = current_worker()) {
         add_live(w->live_delta, 1);
         put_next(w, gp);
@@ -523,8 +561,10 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
     if (!w) {
         g* gp = thread_g();
         gp->reason = reason;
-        gp->status.store(g_status::waiting, std::memory_order_relaxed);
+        gp->wait_since = coarse_now();
+        gp->status.store(g_status::waiting, std::memory_order_release);
         if (after) after(arg);
+        if (npidle_.load(std::memory_order_seq_cst) == nworkers_) poke_sysmon();  // a deadlock?
         gp->event.wait();
         gp->status.store(g_status::running, std::memory_order_relaxed);
         gp->reason = wait_reason::none;
@@ -533,6 +573,7 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
     g* gp = w->current;
     if (GOCSP_UNLIKELY(gp == &w->g0)) fatal("gocsp: internal error: park on a scheduler stack");
     gp->reason = reason;
+    gp->wait_since = coarse_now();
     gp->status.store(g_status::waiting, std::memory_order_relaxed);
     g* next = pick_local(w, false);
     switch_to(w, gp, next ? next : &w->g0, after, arg);
@@ -906,6 +947,7 @@ inline void scheduler::add_timer(timer* t) noexcept {
 
 inline void scheduler::worker_main(worker* w) {
     tls.w = w;
+    ::pthread_setname_np(::pthread_self(), "gocsp-worker");
     w->tid.store(static_cast<long>(::syscall(SYS_gettid)));
     w->g0.id = 0;
     w->current = &w->g0;
@@ -935,10 +977,28 @@ inline void scheduler::worker_main(worker* w) {
 //    the last look (its goroutine runs without blocking; the woken worker steals them), and
 //  - fires timers overdue by more than a millisecond when no worker is polling.
 inline void scheduler::sysmon_main() {
+    ::pthread_setname_np(::pthread_self(), "gocsp-sysmon");
     std::int64_t delay_us = 20;
     for (;;) {
         if (exiting_.load(std::memory_order_relaxed)) halt(nullptr);
+        coarse_now_.store(nanotime(), std::memory_order_relaxed);
+        if (sigquit_pending_.exchange(0, std::memory_order_acq_rel) != 0) {
+            // SIGQUIT: the dump, then exit 2 as Go does (GOCSP_SIGQUIT=continue: keep running).
+            std::fflush(stdout);
+            std::fputs("SIGQUIT: quit\n\n", stderr);
+            dump(stderr);
+            std::fflush(stderr);
+            const char* mode = std::getenv("GOCSP_SIGQUIT");
+            if (!mode || std::strcmp(mode, "continue") != 0) std::_Exit(2);
+        }
         if (npidle_.load(std::memory_order_seq_cst) == nworkers_) {
+            // Everything is idle. If nothing at all can wake anybody (runtime rule 22), it is a
+            // deadlock; the verdict needs the same picture twice, 100 ms apart.
+            if (deadlock_check_ && all_asleep()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                if (all_asleep()) report_deadlock();
+                continue;
+            }
             sysmon_word_.store(0, std::memory_order_relaxed);
             sysmon_sleeping_.store(true, std::memory_order_seq_cst);
             if (npidle_.load(std::memory_order_seq_cst) == nworkers_) futex_wait(sysmon_word_, 0, 1'000'000'000);
@@ -1023,6 +1083,126 @@ inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     ::sigaction(SIGSEGV, &dfl, nullptr);  // returning re-runs the faulting access: default action
+}
+
+// --- diagnostics --------------------------------------------------------------------------
+
+inline void scheduler::register_thread(g* rec) {
+    std::lock_guard<spinlock> hold(threads_lock_);
+    threads_.push_back(rec);
+}
+
+inline void scheduler::unregister_thread(g* rec) noexcept {
+    std::lock_guard<spinlock> hold(threads_lock_);
+    threads_.erase(std::remove(threads_.begin(), threads_.end(), rec), threads_.end());
+}
+
+inline void scheduler::poke_sysmon() noexcept {
+    if (sysmon_sleeping_.load(std::memory_order_seq_cst)) {
+        sysmon_word_.store(1, std::memory_order_release);
+        futex_wake(sysmon_word_);
+    }
+}
+
+// all_asleep: Go's checkdead. True when nothing can ever run again: every worker idle with
+// every queue empty, the main thread parked in gocsp, every other plain thread known to gocsp
+// parked, no goroutine waiting on a timer, the network or a blocking call, and no thread in the
+// process that gocsp does not know (it could still send on a channel).
+inline bool scheduler::all_asleep() noexcept {
+    if (npidle_.load(std::memory_order_seq_cst) != nworkers_ || !global_.empty()) return false;
+    for (int i = 0; i < nworkers_; ++i)
+        if (!workers_[i].runq.empty()) return false;
+    if (timers_.next_when() != never || netpoll_waiters_.load(std::memory_order_seq_cst) != 0) return false;
+    bool main_parked = false, all_parked = true;
+    std::vector<long> known;
+    {
+        std::lock_guard<spinlock> hold(threads_lock_);
+        for (g* rec : threads_) {
+            bool parked = rec->status.load(std::memory_order_acquire) == g_status::waiting;
+            if (rec->id == 1) main_parked = parked;
+            all_parked = all_parked && parked;
+            known.push_back(rec->tid);
+        }
+    }
+    if (!main_parked || !all_parked) return false;
+    bool waiting_on_outside = false;
+    gslot_pool_.for_each([&](g* gp) {
+        wait_reason r = gp->reason;
+        if (gp->status.load(std::memory_order_acquire) != g_status::waiting || r == wait_reason::sleep ||
+            r == wait_reason::io_wait || r == wait_reason::blocking_call)
+            waiting_on_outside = true;
+    });
+    if (waiting_on_outside) return false;
+    // Every thread of the process must be gocsp's own (named gocsp-*) or a parked plain thread.
+    if (DIR* dir = ::opendir("/proc/self/task")) {
+        bool unknown = false;
+        while (dirent* e = ::readdir(dir)) {
+            if (e->d_name[0] == '.') continue;
+            long tid = std::atol(e->d_name);
+            if (std::find(known.begin(), known.end(), tid) != known.end()) continue;
+            char path[64], comm[32] = {};
+            std::snprintf(path, sizeof path, "/proc/self/task/%ld/comm", tid);
+            if (std::FILE* f = std::fopen(path, "r")) {
+                if (!std::fgets(comm, sizeof comm, f)) comm[0] = 0;
+                std::fclose(f);
+            }
+            if (std::strncmp(comm, "gocsp-", 6) != 0) unknown = true;
+        }
+        ::closedir(dir);
+        if (unknown) return false;
+    }
+    return true;
+}
+
+inline void scheduler::report_deadlock() {
+    std::fflush(stdout);
+    std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
+    dump(stderr);
+    std::fflush(stderr);
+    std::_Exit(2);
+}
+
+template <class Keep>
+void scheduler::dump(std::FILE* out, Keep keep) {
+    const std::int64_t now = coarse_now();
+    std::vector<g*> all;
+    for_each_g([&](g* gp) {
+        if (keep(gp)) all.push_back(gp);
+    });
+    std::sort(all.begin(), all.end(), [](g* a, g* b) { return a->id < b->id; });
+    for (g* gp : all) {
+        g_status st = gp->status.load(std::memory_order_acquire);
+        const char* state = st == g_status::waiting ? to_string(gp->reason) : to_string(st);
+        std::fprintf(out, "goroutine %llu [%s", static_cast<unsigned long long>(gp->id), state);
+        if (st == g_status::waiting && gp->wait_since > 0) {
+            std::int64_t minutes = (now - gp->wait_since) / 60'000'000'000;
+            if (minutes >= 1) std::fprintf(out, ", %lld minutes", static_cast<long long>(minutes));
+        }
+        std::fputs("]:\n", out);
+        if (gp->thread) {
+            std::fputs(gp->id == 1 ? "main thread\n\n" : "a plain thread\n\n", out);
+        } else {
+            std::fprintf(out, "created by %s\n\t%s:%u\n\n", gp->created_at.function, gp->created_at.file,
+                         gp->created_at.line);
+        }
+    }
+}
+
+// SIGQUIT asks sysmon (which may sleep) for a dump; the handler itself only sets a flag and
+// wakes it. Installed only where the signal still has its default action.
+inline void scheduler::install_sigquit_handler() noexcept {
+    struct sigaction old{};
+    if (::sigaction(SIGQUIT, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) return;
+    struct sigaction sa{};
+    sa.sa_handler = [](int) {
+        sigquit_pending_.store(1, std::memory_order_release);
+        scheduler& self = get();  // exists: the handler is installed by its constructor
+        self.sysmon_word_.store(1, std::memory_order_release);
+        futex_wake(self.sysmon_word_);
+    };
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGQUIT, &sa, nullptr);
 }
 
 inline void scheduler::halt(worker* w) noexcept {
