@@ -1,2 +1,48 @@
 # The test executables (included by tests/CMakeLists.txt).
 gocsp_add_test(NAME runtime SOURCES runtime_test.cpp WORKERS 1 2 8 TIMEOUT 300 LABELS runtime)
+# Conformance tests: Go's channel and select tests (test/chan/*.go, test/closedchan.go,
+# src/runtime/chan_test.go), one file per property, in one executable, each case run with 1, 2
+# and 8 workers. Iteration counts: tests/conformance/common.hpp (stress_iterations).
+gocsp_add_test(NAME conformance
+    SOURCES
+        conformance/select3.cpp
+        conformance/closedchan.cpp
+        conformance/nonblock.cpp
+        conformance/doubleselect.cpp
+        conformance/select6.cpp
+        conformance/select7.cpp
+        conformance/fifo.cpp
+        conformance/goroutines.cpp
+        conformance/sieve1.cpp
+        conformance/sieve2.cpp
+        conformance/powser1.cpp
+        conformance/chan_caps.cpp
+        conformance/self_select.cpp
+        conformance/select_stress.cpp
+        conformance/select_fairness.cpp
+        conformance/multi_consumer.cpp
+        conformance/select_duplicate.cpp
+        conformance/nonblock_recv_race.cpp
+        conformance/nonblock_select_race.cpp
+        conformance/select_dynamic.cpp
+        conformance/chan_elements.cpp
+    WORKERS 1 2 8 TIMEOUT 120 LABELS conformance)
+# Channel direction rules: each line guarded in the source must fail to compile.
+gocsp_add_compile_fail_test(NAME chan_directions
+    SOURCE conformance/compile_fail_directions.cpp
+    DEFINES
+        RECV_ON_SEND_CHAN RECV_OK_ON_SEND_CHAN TRY_RECV_ON_SEND_CHAN RANGE_ON_SEND_CHAN
+        RECV_CASE_ON_SEND_CHAN RECV_OPERATOR_ON_SEND_CHAN
+        SEND_ON_RECV_CHAN TRY_SEND_ON_RECV_CHAN SEND_CASE_ON_RECV_CHAN SEND_OPERATOR_ON_RECV_CHAN
+        CLOSE_RECV_CHAN
+        RECV_CHAN_TO_CHAN SEND_CHAN_TO_CHAN SEND_CHAN_TO_RECV_CHAN RECV_CHAN_TO_SEND_CHAN
+        RECV_CHAN_TO_CHAN_EXPLICIT SEND_CHAN_TO_CHAN_ASSIGN
+    MATCHES "error")
+# The run-time select forms documented in select.hpp compile (the control); a select over a
+# vector of non-cases does not.
+gocsp_add_compile_fail_test(NAME select_forms
+    SOURCE conformance/compile_select_forms.cpp
+    DEFINES SELECT_OVER_INTS
+    MATCHES "error")
+gocsp_add_test(NAME time SOURCES time_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS time)
+gocsp_add_test(NAME debug SOURCES debug_test.cpp WORKERS 1 2 TIMEOUT 120 LABELS debug)
