@@ -82,19 +82,16 @@ struct chan_timer {
 
 }  // namespace detail
 
-/// timer: Go's time.Timer. `c` receives the time once, d after construction (or reset). The
-/// timer stops when destroyed.
-class timer {
+namespace detail {
+
+/// timer_owner: what timer and ticker share - the channel and the one reference to the
+/// runtime timer that the handle owns. Movable, not copyable; destroying it stops the timer.
+class timer_owner {
 public:
-    /// timer(d): fires once, after d.
-    explicit timer(duration d) : state_(new detail::chan_timer()) {
-        state_->ch = chan<time_point>(1);
-        c = state_->ch;
-        state_->t.fire = &detail::chan_timer::fire_send;
-        state_->start(d, duration::zero());
-    }
-    timer(timer&& o) noexcept : c(std::move(o.c)), state_(std::exchange(o.state_, nullptr)) {}
-    timer& operator=(timer&& o) noexcept {
+    timer_owner(const timer_owner&) = delete;
+    timer_owner& operator=(const timer_owner&) = delete;
+    timer_owner(timer_owner&& o) noexcept : c(std::move(o.c)), state_(std::exchange(o.state_, nullptr)) {}
+    timer_owner& operator=(timer_owner&& o) noexcept {
         if (this != &o) {
             drop();
             c = std::move(o.c);
@@ -102,12 +99,40 @@ public:
         }
         return *this;
     }
-    timer(const timer&) = delete;
-    timer& operator=(const timer&) = delete;
-    ~timer() { drop(); }
+    ~timer_owner() { drop(); }
 
     /// c: where the time is delivered (nil for a timer made by after_func).
     recv_chan<time_point> c;
+
+protected:
+    /// timer_owner(fire, with_channel): a runtime timer calling fire, not started yet.
+    timer_owner(void (*fire)(gocsp::detail::timer*, std::int64_t), bool with_channel)
+        : state_(new chan_timer()) {
+        if (with_channel) {
+            state_->ch = chan<time_point>(1);
+            c = state_->ch;
+        }
+        state_->t.fire = fire;
+    }
+    void drop() noexcept {
+        if (!state_) return;
+        state_->stop();
+        state_->release();
+        state_ = nullptr;
+    }
+    chan_timer* state_;
+};
+
+}  // namespace detail
+
+/// timer: Go's time.Timer. `c` receives the time once, d after construction (or reset). The
+/// timer stops when destroyed.
+class timer : public detail::timer_owner {
+public:
+    /// timer(d): fires once, after d.
+    explicit timer(duration d) : timer_owner(&detail::chan_timer::fire_send, true) {
+        state_->start(d, duration::zero());
+    }
 
     /// stop: prevents the timer from firing. Returns false if it had already fired (or been
     /// stopped); stop does not drain c.
@@ -123,47 +148,20 @@ public:
 
 private:
     friend timer after_func(duration d, std::function<void()> f);
-    timer() : state_(new detail::chan_timer()) {}
-    void drop() noexcept {
-        if (!state_) return;
-        state_->stop();
-        state_->release();
-        state_ = nullptr;
-    }
-    detail::chan_timer* state_;
+    struct for_func {};
+    explicit timer(for_func) : timer_owner(&detail::chan_timer::fire_func, false) {}
 };
 
 /// ticker: Go's time.Ticker. `c` receives the time every d; ticks a slow reader misses are
 /// dropped. Stops when destroyed - a stopped ticker leaves nothing behind in the runtime.
-class ticker {
+class ticker : public detail::timer_owner {
 public:
     /// ticker(d): ticks every d; d must be positive (throws std::invalid_argument otherwise,
     /// where Go panics "non-positive interval for NewTicker").
-    explicit ticker(duration d) : state_(new detail::chan_timer()) {
-        if (d <= duration::zero()) {
-            delete state_;
-            throw std::invalid_argument("non-positive interval for NewTicker");
-        }
-        state_->ch = chan<time_point>(1);
-        c = state_->ch;
-        state_->t.fire = &detail::chan_timer::fire_send;
+    explicit ticker(duration d) : timer_owner(&detail::chan_timer::fire_send, true) {
+        if (d <= duration::zero()) throw std::invalid_argument("non-positive interval for NewTicker");
         state_->start(d, d);
     }
-    ticker(ticker&& o) noexcept : c(std::move(o.c)), state_(std::exchange(o.state_, nullptr)) {}
-    ticker& operator=(ticker&& o) noexcept {
-        if (this != &o) {
-            drop();
-            c = std::move(o.c);
-            state_ = std::exchange(o.state_, nullptr);
-        }
-        return *this;
-    }
-    ticker(const ticker&) = delete;
-    ticker& operator=(const ticker&) = delete;
-    ~ticker() { drop(); }
-
-    /// c: where the ticks are delivered.
-    recv_chan<time_point> c;
 
     /// stop: no more ticks (one already being delivered may still arrive). c stays open.
     void stop() noexcept {
@@ -175,49 +173,39 @@ public:
         stop();
         state_->start(d, d);
     }
-
-private:
-    void drop() noexcept {
-        if (!state_) return;
-        state_->stop();
-        state_->release();
-        state_ = nullptr;
-    }
-    detail::chan_timer* state_;
 };
+
+namespace detail {
+/// unowned_channel_timer: a channel timer nobody can stop (after, tick): only the heap's
+/// reference remains, so it is gone once it fired for the last time.
+inline recv_chan<time_point> unowned_channel_timer(duration d, duration period) {
+    auto* state = new chan_timer();
+    state->ch = chan<time_point>(1);
+    recv_chan<time_point> c = state->ch;
+    state->t.fire = &chan_timer::fire_send;
+    state->start(d, period);
+    state->release();
+    return c;
+}
+}  // namespace detail
 
 /// after: Go's time.After - a channel that receives the time once, after d. The runtime
 /// forgets the timer once it fired (until then it stays pending, even if nobody listens).
-inline recv_chan<time_point> after(duration d) {
-    auto* state = new detail::chan_timer();
-    state->ch = chan<time_point>(1);
-    recv_chan<time_point> c = state->ch;
-    state->t.fire = &detail::chan_timer::fire_send;
-    state->start(d, duration::zero());
-    state->release();  // only the heap's reference remains
-    return c;
-}
+inline recv_chan<time_point> after(duration d) { return detail::unowned_channel_timer(d, duration::zero()); }
 
 /// tick: Go's time.Tick - a channel that receives the time every d, forever: the ticker can
 /// never be stopped, so it lives as long as the program (use `ticker` when that matters).
 /// d <= 0 gives the nil channel, as in Go.
 inline recv_chan<time_point> tick(duration d) {
     if (d <= duration::zero()) return {};
-    auto* state = new detail::chan_timer();
-    state->ch = chan<time_point>(1);
-    recv_chan<time_point> c = state->ch;
-    state->t.fire = &detail::chan_timer::fire_send;
-    state->start(d, d);
-    state->release();
-    return c;
+    return detail::unowned_channel_timer(d, d);
 }
 
 /// after_func: Go's time.AfterFunc - runs f in its own goroutine after d. The returned
 /// timer's stop() cancels it if it has not started; its c is nil.
 inline timer after_func(duration d, std::function<void()> f) {
-    timer t;
+    timer t{timer::for_func{}};
     t.state_->func = std::move(f);
-    t.state_->t.fire = &detail::chan_timer::fire_func;
     t.state_->start(d, duration::zero());
     return t;
 }

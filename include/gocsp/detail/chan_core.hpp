@@ -204,6 +204,12 @@ private:
     /// recv_from_sender: receives into dst with sender w waiting (unbuffered: from w directly;
     /// full buffer: the oldest value, and w's value takes the freed slot).
     void recv_from_sender(waiter* w, void* dst) noexcept;
+    /// offer: sends v now if a receiver waits or the buffer has room (the channel is open).
+    /// Returns whether it did; `wake` is then the receiver to ready() after unlocking, or null.
+    bool offer(void* v, bool move, waiter*& wake) noexcept;
+    /// poll: receives into dst now if a sender waits or the buffer holds a value. Returns
+    /// whether it did; `wake` is then the sender to ready() after unlocking, or null.
+    bool poll(void* dst, waiter*& wake) noexcept;
     bool full_hint() const noexcept { return cap_ == 0 ? recvq_.empty_hint() : len() == cap_; }
     bool empty_hint() const noexcept { return cap_ == 0 ? sendq_.empty_hint() : len() == 0; }
 
@@ -279,22 +285,50 @@ inline void chan_core::recv_from_sender(waiter* w, void* dst) noexcept {
     w->success = true;
 }
 
+inline bool chan_core::offer(void* v, bool move, waiter*& wake) noexcept {
+    if (waiter* w = recvq_.pop()) {
+        transfer(w->elem, v, move);
+        w->success = true;
+        wake = w;
+        return true;
+    }
+    wake = nullptr;
+    if (count_.load(std::memory_order_relaxed) < cap_) {
+        put(v, move);
+        return true;
+    }
+    return false;
+}
+
+inline bool chan_core::poll(void* dst, waiter*& wake) noexcept {
+    if (waiter* w = sendq_.pop()) {
+        recv_from_sender(w, dst);
+        wake = w;
+        return true;
+    }
+    wake = nullptr;
+    if (count_.load(std::memory_order_relaxed) > 0) {
+        take(dst);
+        return true;
+    }
+    return false;
+}
+
+/// wake_peer: readies the goroutine an operation completed with (if any), after unlocking.
+inline void wake_peer(waiter* w) noexcept {
+    if (w) scheduler::get().ready(w->gp, true);
+}
+
 inline void chan_core::send(void* v, bool move) {
     lock_.lock();
     if (closed_.load(std::memory_order_relaxed)) {
         lock_.unlock();
         throw panic_error("send on closed channel");
     }
-    if (waiter* w = recvq_.pop()) {
-        transfer(w->elem, v, move);
-        w->success = true;
+    waiter* wake;
+    if (offer(v, move, wake)) {
         lock_.unlock();
-        scheduler::get().ready(w->gp, true);
-        return;
-    }
-    if (count_.load(std::memory_order_relaxed) < cap_) {
-        put(v, move);
-        lock_.unlock();
+        wake_peer(wake);
         return;
     }
     waiter me;
@@ -308,15 +342,10 @@ inline void chan_core::send(void* v, bool move) {
 
 inline bool chan_core::recv(void* dst) {
     lock_.lock();
-    if (waiter* w = sendq_.pop()) {
-        recv_from_sender(w, dst);
+    waiter* wake;
+    if (poll(dst, wake)) {
         lock_.unlock();
-        scheduler::get().ready(w->gp, true);
-        return true;
-    }
-    if (count_.load(std::memory_order_relaxed) > 0) {
-        take(dst);
-        lock_.unlock();
+        wake_peer(wake);
         return true;
     }
     if (closed_.load(std::memory_order_relaxed)) {
@@ -341,20 +370,11 @@ inline bool chan_core::try_send(void* v, bool move) {
         lock_.unlock();
         throw panic_error("send on closed channel");
     }
-    if (waiter* w = recvq_.pop()) {
-        transfer(w->elem, v, move);
-        w->success = true;
-        lock_.unlock();
-        scheduler::get().ready(w->gp, true);
-        return true;
-    }
-    if (count_.load(std::memory_order_relaxed) < cap_) {
-        put(v, move);
-        lock_.unlock();
-        return true;
-    }
+    waiter* wake;
+    const bool sent = offer(v, move, wake);
     lock_.unlock();
-    return false;
+    wake_peer(wake);
+    return sent;
 }
 
 inline try_recv_status chan_core::try_recv(void* dst) {
@@ -367,19 +387,12 @@ inline try_recv_status chan_core::try_recv(void* dst) {
         }
     }
     lock_.lock();
-    if (waiter* w = sendq_.pop()) {
-        recv_from_sender(w, dst);
-        lock_.unlock();
-        scheduler::get().ready(w->gp, true);
-        return try_recv_status::received;
-    }
-    if (count_.load(std::memory_order_relaxed) > 0) {
-        take(dst);
-        lock_.unlock();
-        return try_recv_status::received;
-    }
-    bool closed = closed_.load(std::memory_order_relaxed);
+    waiter* wake;
+    const bool received = poll(dst, wake);
+    const bool closed = closed_.load(std::memory_order_relaxed);
     lock_.unlock();
+    wake_peer(wake);
+    if (received) return try_recv_status::received;
     if (!closed) return try_recv_status::would_block;
     if (dst) ops_->assign_zero(dst);
     return try_recv_status::closed;
@@ -513,17 +526,11 @@ inline std::size_t select_impl(const select_case* cases, std::size_t n) {
         const std::size_t i = order[p];
         const select_case& c = cases[i];
         chan_core* ch = c.ch;
+        waiter* wake;
         if (c.kind == case_kind::recv) {
-            if (waiter* w = ch->sendq_.pop()) {
-                ch->recv_from_sender(w, c.elem);
+            if (ch->poll(c.elem, wake)) {
                 unlock_each();
-                scheduler::get().ready(w->gp, true);
-                if (c.ok) *c.ok = true;
-                return i;
-            }
-            if (ch->count_.load(std::memory_order_relaxed) > 0) {
-                ch->take(c.elem);
-                unlock_each();
+                wake_peer(wake);
                 if (c.ok) *c.ok = true;
                 return i;
             }
@@ -538,16 +545,9 @@ inline std::size_t select_impl(const select_case* cases, std::size_t n) {
                 unlock_each();
                 throw panic_error("send on closed channel");
             }
-            if (waiter* w = ch->recvq_.pop()) {
-                ch->transfer(w->elem, c.elem, c.move);
-                w->success = true;
+            if (ch->offer(c.elem, c.move, wake)) {
                 unlock_each();
-                scheduler::get().ready(w->gp, true);
-                return i;
-            }
-            if (ch->count_.load(std::memory_order_relaxed) < ch->cap_) {
-                ch->put(c.elem, c.move);
-                unlock_each();
+                wake_peer(wake);
                 return i;
             }
         }
