@@ -20,6 +20,12 @@
 #endif
 #endif
 
+#if GOCSP_TSAN
+#define GOCSP_TSAN_ENABLED 1
+#else
+#define GOCSP_TSAN_ENABLED 0
+#endif
+
 #define GOCSP_NOINLINE __attribute__((noinline))
 #define GOCSP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define GOCSP_UNLIKELY(x) __builtin_expect(!!(x), 0)
