@@ -249,7 +249,8 @@ GOCSP_NOINLINE inline void chan_core::destroy() noexcept {
 
 inline void chan_core::put(void* v, bool move) noexcept {
     std::size_t n = count_.load(std::memory_order_relaxed);
-    void* dst = slot((head_ + n) % cap_);
+    std::size_t i = head_ + n;  // < 2 * cap_: a subtraction instead of a division
+    void* dst = slot(i >= cap_ ? i - cap_ : i);
     if (ops_->trivial) std::memcpy(dst, v, ops_->size);
     else if (move) ops_->move_construct(dst, v);
     else ops_->copy_construct(dst, v);
