@@ -1,13 +1,13 @@
-// Checks the behaviour Go's channel tests rely on for element values and handles (Go's
-// test/chan/*.go use many element types; the memory model's channel rules are Go's "ref/mem"):
-// move-only elements through unbuffered and buffered channels and select; every value sent is
-// destroyed exactly once - received, or left in the buffer when the last handle goes; a failed
-// or refused send leaves the value with the sender; empty elements (Go's chan struct{}); handles
-// are copyable and compare by identity; chan converts to send_chan/recv_chan, which compare too;
-// the << and >> operators; range-for; plain threads as senders and receivers; and the
-// happens-before rules: a send happens before the matching receive completes, and - unbuffered -
-// the receive happens before the send completes (k-th receive before the (k+C)-th send completes,
-// for capacity C).
+// Checks the behaviour of Go's src/runtime/chan_test.go, TestChanSendInterface (values of any
+// kind sent through channels and send cases), and the channel rules of the Go memory model
+// (go.dev/ref/mem), for gocsp's element types and handles: move-only elements through
+// unbuffered and buffered channels and select; every value sent is destroyed exactly once -
+// received, or left in the buffer when the last handle goes; a failed or refused send leaves the
+// value with the sender; empty elements (Go's chan struct{}); handles are copyable and compare by
+// identity; chan converts to send_chan/recv_chan, which compare too; the << and >> operators;
+// range-for; plain threads as senders and receivers; and the happens-before rules: a send
+// happens before the matching receive completes, and - unbuffered - the receive happens before
+// the send completes (the k-th receive before the (k+C)-th send completes, for capacity C).
 #include "common.hpp"
 
 #include <catch2/catch.hpp>

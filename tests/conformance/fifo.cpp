@@ -72,7 +72,7 @@ TEST_CASE("fifo: a buffered channel stays FIFO while it wraps around and a concu
 
 TEST_CASE("fifo: a daisy chain of goroutines receives an unbuffered channel's values in order") {
     watchdog dog("fifo: synch fifo");
-    for (int n : {10, 1000}) {
+    for (int n : {10, stress_iterations / 40}) {  // Go's 10, and 1000 (100 in sanitizer builds)
         INFO("links " << n);
         failures log;
         synch_fifo(n, log);

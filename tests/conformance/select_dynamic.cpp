@@ -1,10 +1,10 @@
-// Checks the behaviour of Go's reflect.Select (as used by Go's test/chan programs that fan in over
-// channel slices) and of the select statement's control flow: a select over cases built at run
-// time - a std::vector<gocsp::select_case> - fans in N channels exactly (every value once, each
-// channel's values in order), from the main thread, from a std::thread and from a goroutine; a
-// run-time select fans out sends, and takes a default case in the vector when nothing is ready;
-// and code after a select's case may `return`, `break` (leave the switch) or `continue` (the
-// enclosing loop), exactly as in Go.
+// Checks the behaviour of Go's reflect.Select (src/reflect/all_test.go, TestSelect: a select over
+// a slice of cases built at run time) and of the select statement's control flow: a select over
+// cases built at run time - a std::vector<gocsp::select_case> - fans in N channels exactly (every
+// value once, each channel's values in order), from the main thread, from a std::thread and from
+// a goroutine; a run-time select fans out sends, and takes a default case in the vector when
+// nothing is ready; and code after a select's case may `return`, `break` (leave the switch) or
+// `continue` (the enclosing loop), exactly as in Go.
 #include "common.hpp"
 
 #include <catch2/catch.hpp>
