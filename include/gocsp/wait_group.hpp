@@ -7,10 +7,13 @@
 //     }
 //     wg.wait();
 //
-// Invariants: count_ is the counter; waiters_ holds exactly the goroutines (or threads)
-// parked in wait(), and is touched only under lock_. A waiter enqueues only after reading
-// count_ != 0 under lock_; the add() that brings count_ to 0 takes lock_ afterwards and
-// releases every waiter it finds, so no wake-up is lost.
+// Invariants: state_ holds the counter (shifted left by one) and a "waking" bit. The add() that
+// brings the counter to zero sets the bit in the same atomic step, releases every waiter queued
+// under lock_, and clears the bit as its very last access to the object. A waiter returns only
+// once it sees the counter at zero with the bit clear (or after being released), so a
+// wait_group may be destroyed as soon as wait() returns. A waiter enqueues only after reading a
+// non-zero counter under lock_, and the zeroing add() takes lock_ after that, so no wake-up is
+// lost.
 #pragma once
 
 #include <atomic>
@@ -44,41 +47,54 @@ public:
     void wait();
 
 private:
-    std::atomic<std::int64_t> count_{0};
-    detail::spinlock lock_;              // protects waiters_
+    static constexpr std::int64_t waking = 1;  // low bit of state_
+    std::atomic<std::int64_t> state_{0};      // counter << 1 | waking
+    detail::spinlock lock_;                   // protects waiters_
     std::vector<detail::g*> waiters_;
 };
 
 inline void wait_group::add(std::int64_t delta) {
-    std::int64_t v = count_.fetch_add(delta, std::memory_order_acq_rel) + delta;
-    if (v < 0) {
-        count_.fetch_sub(delta, std::memory_order_acq_rel);
-        throw panic_error("sync: negative WaitGroup counter");
+    std::int64_t s = state_.load(std::memory_order_relaxed);
+    std::int64_t counter;
+    for (;;) {
+        counter = (s >> 1) + delta;
+        if (counter < 0) throw panic_error("sync: negative WaitGroup counter");
+        std::int64_t next = counter << 1 | (counter == 0 && delta != 0 ? waking : (s & waking));
+        if (state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed)) break;
     }
-    if (v != 0 || delta == 0) return;
+    if (counter != 0 || delta == 0) return;
     std::vector<detail::g*> wake;
     {
         std::lock_guard<detail::spinlock> hold(lock_);
         wake.swap(waiters_);
     }
+    state_.fetch_and(~waking, std::memory_order_release);  // the last access to *this
     auto& sched = detail::scheduler::get();
     for (detail::g* gp : wake) sched.ready(gp, false);
 }
 
 inline void wait_group::wait() {
-    if (count_.load(std::memory_order_acquire) == 0) return;
-    lock_.lock();
-    if (count_.load(std::memory_order_acquire) == 0) {
-        lock_.unlock();
-        return;
+    for (;;) {
+        std::int64_t s = state_.load(std::memory_order_acquire);
+        if (s == 0) return;
+        if ((s >> 1) == 0) {  // zero, but the add() that zeroed it is still waking waiters
+            detail::scheduler::get().yield();
+            continue;
+        }
+        lock_.lock();
+        if ((state_.load(std::memory_order_acquire) >> 1) == 0) {
+            lock_.unlock();
+            continue;
+        }
+        try {
+            waiters_.push_back(detail::current_g());
+        } catch (...) {
+            lock_.unlock();
+            throw;
+        }
+        detail::scheduler::get().park(detail::wait_reason::wait_group, &detail::unlock_spinlock, &lock_);
+        return;  // released by the zeroing add(), which no longer touches *this after that
     }
-    try {
-        waiters_.push_back(detail::current_g());
-    } catch (...) {
-        lock_.unlock();
-        throw;
-    }
-    detail::scheduler::get().park(detail::wait_reason::wait_group, &detail::unlock_spinlock, &lock_);
 }
 
 }  // namespace gocsp

@@ -83,7 +83,7 @@ struct g {
     context ctx;                              // where it resumes (goroutines only)
     std::uint64_t id = 0;                     // 1 is main, as in Go
     std::atomic<g_status> status{g_status::idle};
-    wait_reason reason = wait_reason::none;   // valid while waiting
+    std::atomic<wait_reason> reason{wait_reason::none};  // valid while waiting
     std::int64_t wait_since = 0;              // coarse nanotime of the park (for dumps)
     bool thread = false;                      // a plain thread's record: parks on `event`
     void (*run)(g*) = nullptr;                // runs the closure, then destroys it
@@ -114,7 +114,9 @@ public:
             if (next_ == end_) {
                 next_ = static_cast<char*>(::operator new(chunk_size, std::align_val_t{64}, std::nothrow));
                 if (!next_) fatal_oom("goroutine records");
-                std::memset(next_, 0, chunk_size);  // id 0: never used (see for_each)
+                // Construct every slot's g now (status idle: skipped by for_each); a slot's g
+                // lives as long as the process and is only reset when reused.
+                for (std::size_t off = 0; off + g_slot_size <= chunk_size; off += g_slot_size) ::new (next_ + off) g();
                 end_ = next_ + chunk_size;
                 chunks_.push_back(next_);
             }

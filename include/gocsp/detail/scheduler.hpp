@@ -397,7 +397,15 @@ inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std
     } else {
         gslot_pool_.take(&slot, 1);
     }
-    g* gp = ::new (slot) g();
+    // Slots hold a constructed g from their first carving on (g_slot_pool): reset, never
+    // reconstruct, so a concurrent dump reading `status` sees only atomic writes.
+    g* gp = static_cast<g*>(slot);
+    gp->ctx = context{};
+    gp->reason.store(wait_reason::none, std::memory_order_relaxed);
+    gp->wait_since = 0;
+    gp->run = nullptr;
+    gp->closure_heap_align = 0;
+    gp->stk = stack{};
     constexpr std::size_t inline_room = g_slot_size - round_up(sizeof(g), 16);
     if (closure_size <= inline_room && closure_align <= 16) {
         gp->closure = static_cast<char*>(slot) + round_up(sizeof(g), 16);
@@ -430,7 +438,7 @@ inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std
 // free_slot: gives back what new_g took, except the stack. (w: the current worker or nullptr)
 inline void scheduler::free_slot(worker* w, g* gp) noexcept {
     if (gp->closure_heap_align) ::operator delete(gp->closure, std::align_val_t{gp->closure_heap_align});
-    gp->~g();
+    gp->status.store(g_status::dead, std::memory_order_release);
     void* slot = gp;
     if (w) w->gslots.put(gslot_pool_, slot);
     else gslot_pool_.give(&slot, 1);
@@ -560,24 +568,24 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
     worker* w = current_worker();
     if (!w) {
         g* gp = thread_g();
-        gp->reason = reason;
+        gp->reason.store(reason, std::memory_order_relaxed);
         gp->wait_since = coarse_now();
         gp->status.store(g_status::waiting, std::memory_order_release);
         if (after) after(arg);
         if (npidle_.load(std::memory_order_seq_cst) == nworkers_) poke_sysmon();  // a deadlock?
         gp->event.wait();
         gp->status.store(g_status::running, std::memory_order_relaxed);
-        gp->reason = wait_reason::none;
+        gp->reason.store(wait_reason::none, std::memory_order_relaxed);
         return;
     }
     g* gp = w->current;
     if (GOCSP_UNLIKELY(gp == &w->g0)) fatal("gocsp: internal error: park on a scheduler stack");
-    gp->reason = reason;
+    gp->reason.store(reason, std::memory_order_relaxed);
     gp->wait_since = coarse_now();
     gp->status.store(g_status::waiting, std::memory_order_relaxed);
     g* next = pick_local(w, false);
     switch_to(w, gp, next ? next : &w->g0, after, arg);
-    gp->reason = wait_reason::none;
+    gp->reason.store(wait_reason::none, std::memory_order_relaxed);
 }
 
 inline void scheduler::ready(g* gp, bool as_next) noexcept {
@@ -1127,7 +1135,7 @@ inline bool scheduler::all_asleep() noexcept {
     if (!main_parked || !all_parked) return false;
     bool waiting_on_outside = false;
     gslot_pool_.for_each([&](g* gp) {
-        wait_reason r = gp->reason;
+        wait_reason r = gp->reason.load(std::memory_order_relaxed);
         if (gp->status.load(std::memory_order_acquire) != g_status::waiting || r == wait_reason::sleep ||
             r == wait_reason::io_wait || r == wait_reason::blocking_call)
             waiting_on_outside = true;
@@ -1174,7 +1182,7 @@ void scheduler::dump(std::FILE* out, Keep keep) {
     std::sort(all.begin(), all.end(), [](g* a, g* b) { return a->id < b->id; });
     for (g* gp : all) {
         g_status st = gp->status.load(std::memory_order_acquire);
-        const char* state = st == g_status::waiting ? to_string(gp->reason) : to_string(st);
+        const char* state = st == g_status::waiting ? to_string(gp->reason.load(std::memory_order_relaxed)) : to_string(st);
         std::fprintf(out, "goroutine %llu [%s", static_cast<unsigned long long>(gp->id), state);
         if (st == g_status::waiting && gp->wait_since > 0) {
             std::int64_t minutes = (now - gp->wait_since) / 60'000'000'000;
