@@ -127,6 +127,7 @@ struct alignas(cache_line) worker {
     void* post_arg = nullptr;
     std::uint32_t schedtick = 0;      // schedules so far
     std::uint32_t next_streak = 0;    // consecutive schedules taken from runq.next
+    std::uint32_t spawn_streak = 0;   // goroutines started since the last switch
     bool spinning = false;            // counted in scheduler::nspinning
     std::uint64_t rng = 0;
     std::uint64_t id_next = 0, id_end = 0;  // a batch of goroutine ids (Go's goidcache)
@@ -469,11 +470,15 @@ inline void scheduler::start(g* gp) noexcept {
     if (worker* w = current_worker()) {
         add_live(w->live_delta, 1);
         put_next(w, gp);
-        // A goroutine that spawns faster than its goroutines run is moved out of the way once
-        // its worker's queue is full (the one preemption point of gocsp): the worker then runs
-        // the queue, the spawner resumes from the global queue. This bounds the goroutines
-        // waiting to start, as Go's time-slice preemption does.
-        if (GOCSP_UNLIKELY(w->runq.ring_size() >= local_runq::capacity - 1) && w->current != &w->g0)
+        // A goroutine that keeps spawning without ever blocking is moved out of the way after a
+        // queue's worth of spawns, once its worker's queue is at least half full (the one
+        // preemption point of gocsp): the worker then runs the queue, the spawner resumes from
+        // the global queue. This bounds the goroutines waiting to start, as Go's time slices do.
+        // A goroutine that spawns a few and then waits (a tree, a fan-out) is never preempted:
+        // moving it would turn a depth-first run into a breadth-first one that keeps every
+        // goroutine alive at once.
+        if (GOCSP_UNLIKELY(++w->spawn_streak >= local_runq::capacity) && w->current != &w->g0 &&
+            w->runq.ring_size() >= local_runq::capacity / 2)
             preempt(w);
     } else {
         live_.fetch_add(1, std::memory_order_relaxed);
@@ -539,6 +544,7 @@ inline void scheduler::switch_to(worker* w, g* from, g* to, void (*fn)(void*), v
         }
     }
     if (GOCSP_UNLIKELY(to->stk.bottom == nullptr)) attach_stack(w, to);
+    w->spawn_streak = 0;
     w->post_fn = fn;
     w->post_arg = arg;
     w->switched_from = from;
