@@ -10,6 +10,9 @@
 
 #include <boost/context/detail/fcontext.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +29,7 @@ using clock_type = std::chrono::steady_clock;
 struct result {
     double total_ms;
     std::string extra;  // " key=value ..." or empty
+    double ops = 0;     // operations measured, when not N (ns_per_op = total / ops)
 };
 
 struct workload {
@@ -277,12 +281,113 @@ result rawswitch(long n) {
     return {ms_since(start), ""};
 }
 
+// echo: N loopback connections to an echo server in this process; each client does 64-byte
+// request/response round trips for about 2 s. One op is one round trip.
+result echo(long n) {
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    namespace net = gocsp::net;
+    auto ln = net::listen("tcp", "127.0.0.1:0");
+    gocsp::go([ln] {
+        for (;;) {
+            net::conn c;
+            try {
+                c = ln.accept();
+            } catch (const net::error&) {
+                return;
+            }
+            gocsp::go([c] {
+                char buf[4096];
+                try {
+                    while (std::size_t k = c.read(buf)) c.write(std::string_view(buf, k));
+                } catch (const net::error&) {
+                }
+                c.close();
+            });
+        }
+    });
+    std::vector<net::conn> conns;
+    for (long i = 0; i < n; ++i) conns.push_back(net::dial("tcp", ln.addr()));
+    std::atomic<bool> stop{false};
+    std::atomic<long> total{0};
+    gocsp::wait_group wg;
+    wg.add(n);
+    auto start = clock_type::now();
+    for (const auto& c : conns)
+        gocsp::go([&, c] {
+            char msg[64], buf[64];
+            std::memset(msg, 'm', sizeof msg);
+            long count = 0;
+            while (!stop.load(std::memory_order_relaxed)) {
+                c.write(std::string_view(msg, sizeof msg));
+                if (gocsp::io::read_full(c, buf) != sizeof buf) fail("echo: short reply");
+                ++count;
+            }
+            total += count;
+            wg.done();
+        });
+    gocsp::sleep_for(std::chrono::seconds(2));
+    stop = true;
+    wg.wait();
+    double ms = ms_since(start);
+    for (const auto& c : conns) c.close();
+    ln.close();
+    const double ops = static_cast<double>(total.load());
+    char extra[64];
+    std::snprintf(extra, sizeof extra, " rtt_per_sec=%.0f", ops / (ms / 1e3));
+    return {ms, extra, ops};
+}
+
+// timers: N goroutines each sleep a random 1-10 ms in a loop for about 2 s; how late the
+// wake-ups are (median and 99th percentile, in microseconds). One op is one sleep.
+result timers(long n) {
+    const auto end = clock_type::now() + std::chrono::seconds(2);
+    std::vector<std::vector<std::int64_t>> late(static_cast<std::size_t>(n));
+    gocsp::wait_group wg;
+    wg.add(n);
+    auto start = clock_type::now();
+    for (long i = 0; i < n; ++i)
+        gocsp::go([&, i] {
+            auto& mine = late[static_cast<std::size_t>(i)];
+            mine.reserve(512);
+            std::uint64_t rng = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(i + 1);
+            while (clock_type::now() < end) {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                const auto d = std::chrono::microseconds(1000 + static_cast<long>(rng % 9001));
+                const auto due = clock_type::now() + d;
+                gocsp::sleep_for(d);
+                mine.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - due).count());
+            }
+            wg.done();
+        });
+    wg.wait();
+    double ms = ms_since(start);
+    std::vector<std::int64_t> all;
+    for (auto& v : late) all.insert(all.end(), v.begin(), v.end());
+    if (all.empty()) fail("timers: no samples");
+    auto quantile = [&](double q) {
+        auto k = static_cast<std::size_t>(q * static_cast<double>(all.size() - 1));
+        std::nth_element(all.begin(), all.begin() + static_cast<long>(k), all.end());
+        return static_cast<double>(all[k]) / 1e3;
+    };
+    const double median = quantile(0.5), p99 = quantile(0.99);
+    char extra[96];
+    std::snprintf(extra, sizeof extra, " median_late_us=%.1f p99_late_us=%.1f sleeps=%zu", median, p99, all.size());
+    return {ms, extra, static_cast<double>(all.size())};
+}
+
 const workload workloads[] = {
     {"pingpong", 1'000'000, pingpong}, {"spawn", 1'000'000, spawn},       {"skynet", 1'000'000, skynet},
     {"spsc0", 1'000'000, spsc0},       {"spsc1", 1'000'000, spsc1},       {"spsc1024", 1'000'000, spsc1024},
     {"mpmc0", 1'000'000, mpmc0},       {"mpmc1024", 1'000'000, mpmc1024}, {"select4", 1'000'000, select4},
     {"sieve", 5'000, sieve},           {"parked", 100'000, parked},       {"yield", 1'000'000, yield},
     {"rawswitch", 10'000'000, rawswitch},
+    {"echo", 1'000, echo},             {"timers", 10'000, timers},
 };
 
 }  // namespace
@@ -317,8 +422,9 @@ int main(int argc, char** argv) {
             done.done();
         });
         done.wait();
+        const double ops = r.ops > 0 ? r.ops : static_cast<double>(n);
         std::printf("%s n=%ld total_ms=%.3f ns_per_op=%.2f%s gomaxprocs=%d\n", w.name, n, r.total_ms,
-                    r.total_ms * 1e6 / static_cast<double>(n), r.extra.c_str(), gocsp::maxprocs());
+                    r.total_ms * 1e6 / ops, r.extra.c_str(), gocsp::maxprocs());
         return 0;
     }
     std::fprintf(stderr, "gocsp_bench: unknown workload %s (try --list)\n", argv[1]);

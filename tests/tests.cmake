@@ -46,3 +46,5 @@ gocsp_add_compile_fail_test(NAME select_forms
     MATCHES "error")
 gocsp_add_test(NAME time SOURCES time_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS time)
 gocsp_add_test(NAME debug SOURCES debug_test.cpp WORKERS 1 2 TIMEOUT 120 LABELS debug)
+gocsp_add_test(NAME net SOURCES net_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS net)
+gocsp_add_test(NAME io SOURCES io_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS io)

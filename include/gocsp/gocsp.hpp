@@ -12,3 +12,6 @@
 #include "select.hpp"
 #include "time.hpp"
 #include "debug.hpp"
+#include "net.hpp"
+#include "io.hpp"
+#include "blocking.hpp"

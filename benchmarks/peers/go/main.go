@@ -25,6 +25,7 @@ import (
 // result is what a workload reports besides its wall time.
 type result struct {
 	elapsed time.Duration // measured region
+	ops     int           // operations measured, when not N (ns_per_op = elapsed / ops)
 	extra   []string      // additional "key=value" fields, in print order
 }
 
@@ -48,6 +49,8 @@ var workloads = []workload{
 	{"sieve", 5_000, runSieve},
 	{"parked", 100_000, runParked},
 	{"yield", 1_000_000, runYield},
+	{"echo", 1_000, runEcho},
+	{"timers", 10_000, runTimers},
 }
 
 func usage() {
@@ -109,7 +112,11 @@ func main() {
 	}
 
 	ns := float64(res.elapsed.Nanoseconds())
-	line := fmt.Sprintf("%s n=%d total_ms=%.3f ns_per_op=%.2f", w.name, n, ns/1e6, ns/float64(n))
+	ops := n
+	if res.ops > 0 {
+		ops = res.ops
+	}
+	line := fmt.Sprintf("%s n=%d total_ms=%.3f ns_per_op=%.2f", w.name, n, ns/1e6, ns/float64(ops))
 	for _, f := range res.extra {
 		line += " " + f
 	}

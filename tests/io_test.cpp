@@ -1,0 +1,395 @@
+// io and blocking: the line scanner, copy, fprintf, the standard streams (pipe, regular file,
+// /dev/null), blocked goroutines not stopping others, and gocsp::blocking.
+#include <gocsp/gocsp.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <poll.h>
+#include <spawn.h>
+#include <stdexcept>
+#include <string>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+#include "support/child.hpp"
+
+extern char** environ;
+
+using namespace std::chrono_literals;
+namespace net = gocsp::net;
+namespace io = gocsp::io;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+long os_tid() { return static_cast<long>(::syscall(SYS_gettid)); }
+
+template <class F>
+void in_goroutine(F f) {
+    gocsp::wait_group wg;
+    std::exception_ptr failure;
+    wg.add(1);
+    gocsp::go([&] {
+        try {
+            f();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        wg.done();
+    });
+    wg.wait();
+    if (failure) std::rethrow_exception(failure);
+}
+
+// chunk_reader: an in-memory reader that hands out at most `chunk` bytes per read.
+struct chunk_reader {
+    std::string data;
+    std::size_t chunk;
+    std::size_t pos = 0;
+    std::size_t read(std::span<char> buf) {
+        const std::size_t n = std::min({buf.size(), chunk, data.size() - pos});
+        std::memcpy(buf.data(), data.data() + pos, n);
+        pos += n;
+        return n;
+    }
+};
+
+struct string_writer {
+    std::string out;
+    void write(std::string_view s) { out.append(s); }
+};
+
+std::vector<std::string> scan_all(const std::string& input, std::size_t chunk) {
+    io::scanner sc(chunk_reader{input, chunk});
+    std::vector<std::string> lines;
+    while (sc.scan()) lines.push_back(sc.text());
+    REQUIRE_FALSE(sc.err());
+    return lines;
+}
+
+// pipe_child: a helper program with its stdin, stdout and stderr on pipes.
+struct pipe_child {
+    pid_t pid = -1;
+    int to = -1;    // its stdin
+    int from = -1;  // its stdout
+    int err = -1;   // its stderr
+
+    explicit pipe_child(const std::string& name) {
+        int in[2], out[2], er[2];
+        REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
+        REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+        REQUIRE(::pipe2(er, O_CLOEXEC) == 0);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        posix_spawn_file_actions_adddup2(&fa, er[1], 2);
+        std::string path = std::string(GOCSP_TEST_PROGRAMS_DIR) + "/" + name;
+        char* argv[] = {path.data(), nullptr};
+        REQUIRE(::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv, environ) == 0);
+        posix_spawn_file_actions_destroy(&fa);
+        ::close(in[0]);
+        ::close(out[1]);
+        ::close(er[1]);
+        to = in[1];
+        from = out[0];
+        err = er[0];
+    }
+    void send(const std::string& s) const { REQUIRE(::write(to, s.data(), s.size()) == static_cast<ssize_t>(s.size())); }
+    // line: the next line of its stdout ("" after 10 s without one).
+    std::string line() const { return read_line(from); }
+    static std::string read_line(int fd) {
+        std::string s;
+        for (;;) {
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 10'000) <= 0) return s;
+            char c;
+            if (::read(fd, &c, 1) != 1) return s;
+            if (c == '\n') return s;
+            s += c;
+        }
+    }
+    int wait() {
+        if (to >= 0) ::close(to);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        ::close(from);
+        ::close(err);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("scanner: lines, CRLF, empty lines, a last line without newline") {
+    const std::string input = "alpha\nbeta\r\n\n\ngamma delta\nlast";
+    const std::vector<std::string> want{"alpha", "beta", "", "", "gamma delta", "last"};
+    for (std::size_t chunk : {1, 2, 3, 7, 4096}) REQUIRE(scan_all(input, chunk) == want);
+    REQUIRE(scan_all("", 5).empty());
+    REQUIRE(scan_all("\n", 5) == std::vector<std::string>{""});
+    REQUIRE(scan_all("one\n", 5) == std::vector<std::string>{"one"});
+    REQUIRE(scan_all("cr only\r", 5) == std::vector<std::string>{"cr only"});
+    // Long lines up to the limit, across many reads.
+    std::string long_line(io::max_scan_token_size - 1, 'z');
+    REQUIRE(scan_all(long_line + "\nend\n", 1000) == std::vector<std::string>{long_line, "end"});
+}
+
+TEST_CASE("scanner: an over-long line stops it with Go's error, and reader errors land in err()") {
+    io::scanner sc(chunk_reader{"short\n" + std::string(io::max_scan_token_size, 'x') + "\nafter\n", 500});
+    REQUIRE(sc.scan());
+    REQUIRE(sc.text() == "short");
+    REQUIRE_FALSE(sc.scan());
+    REQUIRE(sc.err());
+    REQUIRE_THROWS_WITH(std::rethrow_exception(sc.err()), "bufio.Scanner: token too long");
+    REQUIRE_FALSE(sc.scan());
+
+    io::scanner small(chunk_reader{"0123456789\n", 3}, 8);  // a smaller limit
+    REQUIRE_FALSE(small.scan());
+    REQUIRE(small.err());
+
+    struct failing_reader {
+        int calls = 0;
+        std::size_t read(std::span<char> buf) {
+            if (calls++ == 0) {
+                std::memcpy(buf.data(), "ok\npart", 7);
+                return 7;
+            }
+            throw std::runtime_error("disk on fire");
+        }
+    };
+    failing_reader fr;
+    io::scanner sr(std::ref(fr));  // held by reference
+    REQUIRE(sr.scan());
+    REQUIRE(sr.text() == "ok");
+    REQUIRE_FALSE(sr.scan());
+    REQUIRE_THROWS_WITH(std::rethrow_exception(sr.err()), "disk on fire");
+    REQUIRE(fr.calls == 2);
+}
+
+TEST_CASE("copy, read_full, write_string and fprintf") {
+    string_writer w;
+    chunk_reader r{std::string(100'000, 'q'), 777};
+    REQUIRE(io::copy(w, r) == 100'000);
+    REQUIRE(w.out == std::string(100'000, 'q'));
+
+    chunk_reader r2{"abcdef", 2};
+    char buf[4];
+    REQUIRE(io::read_full(r2, buf) == 4);
+    REQUIRE(std::string(buf, 4) == "abcd");
+    REQUIRE(io::read_full(r2, buf) == 2);  // the stream ended first
+
+    string_writer f;
+    REQUIRE(io::write_string(f, "x=") == 2);
+    REQUIRE(io::fprintf(f, "%d %s|", 42, "forty-two") == 13);
+    const std::string big(2000, 'b');
+    REQUIRE(io::fprintf(f, "[%s]", big.c_str()) == 2002);  // beyond the stack buffer
+    REQUIRE(f.out == "x=42 forty-two|[" + big + "]");
+
+    // Between connections: a forwarding proxy made of two copies.
+    auto ln = net::listen("tcp", "127.0.0.1:0");
+    gocsp::go([ln] {
+        auto c = ln.accept();
+        std::size_t n = io::copy(c, c);  // echo
+        io::fprintf(c, "total %zu\n", n);
+        c.close();
+    });
+    in_goroutine([&] {
+        auto c = net::dial("tcp", ln.addr());
+        gocsp::go([c] {
+            for (int i = 0; i < 100; ++i) io::fprintf(c, "line %d\n", i);
+            c.close_write();
+        });
+        io::scanner sc(c);
+        int i = 0;
+        for (; i < 100 && sc.scan(); ++i) REQUIRE(sc.text() == "line " + std::to_string(i));
+        REQUIRE(i == 100);
+        REQUIRE(sc.scan());
+        REQUIRE(sc.text() == "total 790");
+        REQUIRE_FALSE(sc.scan());
+        REQUIRE_FALSE(sc.err());
+        c.close();
+    });
+    ln.close();
+}
+
+TEST_CASE("stdin through a pipe: a goroutine reads lines as they come and echoes them") {
+    pipe_child child("stdin_echo");
+    child.send("hello\n");
+    REQUIRE(child.line() == "echo: hello");
+    std::this_thread::sleep_for(100ms);  // the reader stays parked; the ticker goroutine runs
+    child.send("world\r\n");
+    REQUIRE(child.line() == "echo: world");
+    child.send("par");
+    std::this_thread::sleep_for(50ms);
+    child.send("tial\n\n");
+    REQUIRE(child.line() == "echo: partial");
+    REQUIRE(child.line() == "echo: ");
+    child.send("no newline at the end");
+    ::close(std::exchange(child.to, -1));  // the end of its input
+    REQUIRE(child.line() == "echo: no newline at the end");
+    REQUIRE(child.line() == "eof");
+    const std::string ticks = pipe_child::read_line(child.err);
+    REQUIRE(child.wait() == 0);
+    INFO(ticks);
+    REQUIRE(ticks.rfind("ticks=", 0) == 0);
+    REQUIRE(std::stol(ticks.substr(6)) >= 20);  // about 150 ms of 1 ms sleeps went by
+}
+
+TEST_CASE("stdin from a regular file and from /dev/null") {
+    std::string input;
+    for (int i = 0; i < 5000; ++i) input += "line " + std::to_string(i) + "\n";
+    auto r = gocsp_test::run_program("stdin_echo", "", 60, "", input);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::string want;
+    for (int i = 0; i < 5000; ++i) want += "echo: line " + std::to_string(i) + "\n";
+    REQUIRE(r.out == want + "eof\n");
+
+    auto empty = gocsp_test::run_program("stdin_echo");  // stdin is /dev/null
+    INFO(empty.err);
+    REQUIRE(empty.exit_code == 0);
+    REQUIRE(empty.out == "eof\n");
+}
+
+TEST_CASE("goroutines blocked on a conn, on stdin and on a long sleep do not stop others") {
+    // Runs with GOCSP_MAXPROCS=1 too: one blocked worker would stop the ping-pong for good.
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    REQUIRE(::dup2(p[0], 0) == 0);  // stdin is now an idle pipe
+    ::close(p[0]);
+
+    gocsp::chan<std::string> stdin_line(1);
+    gocsp::go([stdin_line] {
+        io::scanner sc(io::stdin_reader());
+        stdin_line.send(sc.scan() ? sc.text() : "<none>");
+    });
+    auto ln = net::listen("tcp", "127.0.0.1:0");
+    gocsp::chan<net::conn> server_side(1);
+    gocsp::go([ln, server_side] { server_side.send(ln.accept()); });
+    auto client = net::dial("tcp", ln.addr());
+    gocsp::chan<bool> conn_reader_done(1);
+    gocsp::go([client, conn_reader_done] {
+        char b[8];
+        try {
+            client.read(b);
+        } catch (const net::error&) {
+        }
+        conn_reader_done.send(true);
+    });
+    gocsp::go([] { gocsp::sleep_for(1h); });
+    std::this_thread::sleep_for(50ms);  // let them all park
+
+    constexpr long rounds = 100'000;
+    gocsp::chan<long> ping(0), pong(0);
+    gocsp::chan<long> done(1);
+    gocsp::go([=] {
+        for (long i = 0; i < rounds; ++i) pong.send(ping.recv() + 1);
+    });
+    gocsp::go([=] {
+        long v = 0;
+        for (long i = 0; i < rounds; ++i) {
+            ping.send(v);
+            v = pong.recv();
+        }
+        done.send(v);
+    });
+    long result = -1;
+    REQUIRE(gocsp::select(gocsp::recv_case(done, result), gocsp::recv_case(gocsp::time::after(60s))) == 0);
+    REQUIRE(result == rounds);
+
+    // The blocked ones still work afterwards.
+    REQUIRE(::write(p[1], "typed\n", 6) == 6);
+    REQUIRE(stdin_line.recv() == "typed");
+    client.close();
+    REQUIRE(conn_reader_done.recv());
+    server_side.recv().close();
+    ln.close();
+    ::close(p[1]);
+}
+
+TEST_CASE("blocking: runs calls on helper threads, in parallel with goroutines") {
+    constexpr int calls = 8;
+    std::atomic<long> rounds{0};
+    std::atomic<bool> stop{false};
+    gocsp::chan<int> ping(0);
+    gocsp::wait_group pinging;
+    pinging.add(2);
+    gocsp::go([&] {
+        while (!stop.load()) {
+            ping.send(1);
+            ++rounds;
+        }
+        ping.close();
+        pinging.done();
+    });
+    gocsp::go([ping, &pinging] {
+        for (int v : ping) (void)v;
+        pinging.done();
+    });
+    auto start = steady::now();
+    std::atomic<int> other_thread{0};
+    in_goroutine([&] {
+        gocsp::wait_group wg;
+        wg.add(calls);
+        for (int i = 0; i < calls; ++i)
+            gocsp::go([&] {
+                const long mine = os_tid();
+                const long ran_on = gocsp::blocking([] {
+                    std::this_thread::sleep_for(250ms);  // a call that blocks its thread
+                    return os_tid();
+                });
+                if (ran_on != mine) ++other_thread;
+                wg.done();
+            });
+        wg.wait();
+    });
+    const auto elapsed = steady::now() - start;
+    stop = true;
+    pinging.wait();
+    INFO("8 calls of 250 ms took " << std::chrono::duration<double>(elapsed).count() << " s; ping-pong rounds meanwhile: "
+                                   << rounds.load());
+    REQUIRE(other_thread == calls);
+    REQUIRE(elapsed < 1500ms);  // one after the other would take 2 s
+    REQUIRE(rounds.load() > 1000);  // the workers kept running goroutines
+    REQUIRE(gocsp::detail::blocking_pool::get().in_flight() == 0);
+}
+
+TEST_CASE("blocking: results, references, move-only values and exceptions") {
+    auto body = [] {
+        REQUIRE(gocsp::blocking([] { return 6 * 7; }) == 42);
+        auto p = gocsp::blocking([] { return std::make_unique<std::string>("moved"); });
+        REQUIRE(*p == "moved");
+        int target = 1;
+        int& ref = gocsp::blocking([&]() -> int& { return target; });
+        REQUIRE(&ref == &target);
+        bool ran = false;
+        gocsp::blocking([&] { ran = true; });
+        REQUIRE(ran);
+        REQUIRE_THROWS_WITH(gocsp::blocking([]() -> int { throw std::runtime_error("boom"); }), "boom");
+        struct custom {
+            int code;
+        };
+        try {
+            gocsp::blocking([] { throw custom{7}; });
+            FAIL("no exception");
+        } catch (const custom& c) {
+            REQUIRE(c.code == 7);
+        }
+        // A helper is a plain thread: it may use channels (it blocks where a goroutine parks).
+        gocsp::chan<int> ch(0);
+        gocsp::go([ch] { ch.send(5); });
+        REQUIRE(gocsp::blocking([ch] { return ch.recv(); }) == 5);
+    };
+    in_goroutine(body);
+    body();  // from a plain thread: f runs right there
+    const long me = os_tid();
+    REQUIRE(gocsp::blocking([] { return os_tid(); }) == me);
+}
