@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "support/child.hpp"
+#include "support/helpers.hpp"
 
 extern char** environ;
 
@@ -28,26 +29,11 @@ namespace net = gocsp::net;
 namespace io = gocsp::io;
 using steady = std::chrono::steady_clock;
 
+using gocsp_test::in_goroutine;
+using gocsp_test::os_tid;
+using gocsp_test::process_cpu_seconds;
+
 namespace {
-
-long os_tid() { return static_cast<long>(::syscall(SYS_gettid)); }
-
-template <class F>
-void in_goroutine(F f) {
-    gocsp::wait_group wg;
-    std::exception_ptr failure;
-    wg.add(1);
-    gocsp::go([&] {
-        try {
-            f();
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        wg.done();
-    });
-    wg.wait();
-    if (failure) std::rethrow_exception(failure);
-}
 
 // chunk_reader: an in-memory reader that hands out at most `chunk` bytes per read.
 struct chunk_reader {

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/helpers.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,31 +22,11 @@ namespace net = gocsp::net;
 namespace io = gocsp::io;
 using steady = std::chrono::steady_clock;
 
+using gocsp_test::in_goroutine;
+using gocsp_test::os_tid;
+using gocsp_test::process_cpu_seconds;
+
 namespace {
-
-double process_cpu_seconds() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// in_goroutine: runs f in a goroutine and waits for it (rethrowing what it threw).
-template <class F>
-void in_goroutine(F f) {
-    gocsp::wait_group wg;
-    std::exception_ptr failure;
-    wg.add(1);
-    gocsp::go([&] {
-        try {
-            f();
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        wg.done();
-    });
-    wg.wait();
-    if (failure) std::rethrow_exception(failure);
-}
 
 // echo_server: accepts on ln until it is closed; each connection echoes until its end of stream.
 void echo_server(net::listener ln) {

@@ -18,18 +18,15 @@
 #include <vector>
 
 #include "support/child.hpp"
+#include "support/helpers.hpp"
 
 using namespace std::chrono_literals;
 
+using gocsp_test::in_goroutine;
+using gocsp_test::os_tid;
+using gocsp_test::process_cpu_seconds;
+
 namespace {
-
-long os_tid() { return static_cast<long>(::syscall(SYS_gettid)); }
-
-double process_cpu_seconds() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 }  // namespace
 

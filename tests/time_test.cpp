@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/helpers.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -13,21 +15,13 @@ using namespace std::chrono_literals;
 namespace t = gocsp::time;
 using steady = std::chrono::steady_clock;
 
+using gocsp_test::in_goroutine;
+using gocsp_test::os_tid;
+using gocsp_test::process_cpu_seconds;
+
 namespace {
 
 std::size_t pending_timers() { return gocsp::detail::scheduler::get().pending_timers(); }
-
-// run: runs f in a goroutine and waits for it (the tests run both from goroutines and threads).
-template <class F>
-void in_goroutine(F f) {
-    gocsp::wait_group wg;
-    wg.add(1);
-    gocsp::go([&] {
-        f();
-        wg.done();
-    });
-    wg.wait();
-}
 
 // received_within: whether c delivers something before `limit` passes.
 template <class C>
