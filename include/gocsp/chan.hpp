@@ -57,7 +57,9 @@ concept channel_element = std::is_object_v<T> && !std::is_const_v<T> && std::def
 /// drained channel (the zero value, ok == false). Use as `auto [v, ok] = ch.recv_ok();`.
 template <class T>
 struct recv_result {
+    /// value: the value received; T{} when !ok.
     T value;
+    /// ok: true if the value was sent, false if the channel is closed and drained.
     bool ok;
 };
 
@@ -116,8 +118,11 @@ protected:
 template <class T>
 class recv_iterator {
 public:
+    /// value_type: the element type T.
     using value_type = T;
+    /// difference_type: as for any input iterator.
     using difference_type = std::ptrdiff_t;
+    /// iterator_category: input (each value is received once).
     using iterator_category = std::input_iterator_tag;
 
     recv_iterator() = default;
@@ -126,12 +131,16 @@ public:
         if (!core_) detail::chan_core::block_forever(detail::wait_reason::chan_receive_nil);
         advance();
     }
+    /// operator*: the value received last.
     T& operator*() noexcept { return value_; }
+    /// operator++: receives the next value; reaches end() when the channel is closed and drained.
     recv_iterator& operator++() {
         advance();
         return *this;
     }
+    /// operator++(int): as ++it (an input iterator has no useful old value).
     void operator++(int) { advance(); }
+    /// operator== end(): whether the channel is closed and drained.
     bool operator==(std::default_sentinel_t) const noexcept { return core_ == nullptr; }
 
 private:
@@ -145,6 +154,7 @@ private:
 template <channel_element T>
 class chan : public detail::chan_handle<T> {
 public:
+    /// value_type: the element type T.
     using value_type = T;
 
     /// chan(): the nil channel. Send and receive block forever; close throws.
@@ -156,6 +166,7 @@ public:
     /// buffer. Throws panic_error("send on closed channel") if the channel is or becomes
     /// closed; v is then not consumed.
     void send(const T& v) const { this->send_impl(v); }
+    /// send(v) for an rvalue: moves v into the channel (or into the receiver).
     void send(T&& v) const { this->send_impl(std::move(v)); }
 
     /// recv: Go's `<-ch`. Blocks until a value arrives; on a closed, drained channel returns the
@@ -169,6 +180,7 @@ public:
     /// leaving v untouched, if the send would block. Throws panic_error("send on closed
     /// channel") if closed.
     bool try_send(const T& v) const { return this->try_send_impl(v); }
+    /// try_send(v) for an rvalue: moves from v only if the send happens.
     bool try_send(T&& v) const { return this->try_send_impl(std::move(v)); }
 
     /// try_recv: a receive that never blocks. nullopt if it would block; otherwise as recv_ok.
@@ -181,15 +193,18 @@ public:
 
     /// len: values in the buffer now. cap: the buffer's size. Both 0 for a nil channel.
     std::size_t len() const noexcept { return this->len_impl(); }
+    /// cap: the buffer's size (0: unbuffered or nil).
     std::size_t cap() const noexcept { return this->cap_impl(); }
 
     /// begin/end: range-for receives until the channel is closed and drained.
     recv_iterator<T> begin() const { return recv_iterator<T>(this->core_); }
+    /// end: the sentinel that a recv_iterator equals once the channel is closed and drained.
     std::default_sentinel_t end() const noexcept { return {}; }
 
     /// is_nil: whether this is the nil channel.
     bool is_nil() const noexcept { return this->core_ == nullptr; }
 
+    /// operator==: whether a and b are the same channel (identity, as in Go).
     friend bool operator==(const chan& a, const chan& b) noexcept { return a.core_ == b.core_; }
 };
 
@@ -197,18 +212,29 @@ public:
 template <channel_element T>
 class send_chan : public detail::chan_handle<T> {
 public:
+    /// value_type: the element type T.
     using value_type = T;
     send_chan() noexcept = default;
+    /// send_chan(c): the send-only view of c (implicit, as in Go).
     send_chan(const chan<T>& c) noexcept : detail::chan_handle<T>(c) {}  // NOLINT: implicit, as in Go
 
+    /// send: as chan::send.
     void send(const T& v) const { this->send_impl(v); }
+    /// send(v) for an rvalue: as chan::send.
     void send(T&& v) const { this->send_impl(std::move(v)); }
+    /// try_send: as chan::try_send.
     bool try_send(const T& v) const { return this->try_send_impl(v); }
+    /// try_send(v) for an rvalue: as chan::try_send.
     bool try_send(T&& v) const { return this->try_send_impl(std::move(v)); }
+    /// close: as chan::close.
     void close() const { this->close_impl(); }
+    /// len: as chan::len.
     std::size_t len() const noexcept { return this->len_impl(); }
+    /// cap: as chan::cap.
     std::size_t cap() const noexcept { return this->cap_impl(); }
+    /// is_nil: whether this is the nil channel.
     bool is_nil() const noexcept { return this->core_ == nullptr; }
+    /// operator==: the same channel (identity).
     friend bool operator==(const send_chan& a, const send_chan& b) noexcept { return a.core_ == b.core_; }
 };
 
@@ -217,18 +243,29 @@ public:
 template <channel_element T>
 class recv_chan : public detail::chan_handle<T> {
 public:
+    /// value_type: the element type T.
     using value_type = T;
     recv_chan() noexcept = default;
+    /// recv_chan(c): the receive-only view of c (implicit, as in Go).
     recv_chan(const chan<T>& c) noexcept : detail::chan_handle<T>(c) {}  // NOLINT: implicit, as in Go
 
+    /// recv: as chan::recv.
     T recv() const { return std::move(this->recv_impl().value); }
+    /// recv_ok: as chan::recv_ok.
     recv_result<T> recv_ok() const { return this->recv_impl(); }
+    /// try_recv: as chan::try_recv.
     std::optional<recv_result<T>> try_recv() const { return this->try_recv_impl(); }
+    /// len: as chan::len.
     std::size_t len() const noexcept { return this->len_impl(); }
+    /// cap: as chan::cap.
     std::size_t cap() const noexcept { return this->cap_impl(); }
+    /// begin/end: range-for receives until the channel is closed and drained.
     recv_iterator<T> begin() const { return recv_iterator<T>(this->core_); }
+    /// end: as chan::end.
     std::default_sentinel_t end() const noexcept { return {}; }
+    /// is_nil: whether this is the nil channel.
     bool is_nil() const noexcept { return this->core_ == nullptr; }
+    /// operator==: the same channel (identity).
     friend bool operator==(const recv_chan& a, const recv_chan& b) noexcept { return a.core_ == b.core_; }
 };
 

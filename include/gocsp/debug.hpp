@@ -40,8 +40,11 @@ void dump_goroutines(std::ostream& out);
 /// goroutine_states: how many goroutines are running, runnable and waiting now (a snapshot;
 /// plain threads are not counted).
 struct goroutine_states {
+    /// running: goroutines on a worker now.
     std::int64_t running = 0;
+    /// runnable: goroutines waiting in a run queue for a worker.
     std::int64_t runnable = 0;
+    /// waiting: goroutines parked (on a channel, a timer, I/O, ...).
     std::int64_t waiting = 0;
 };
 goroutine_states count_goroutines();

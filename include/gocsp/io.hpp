@@ -78,7 +78,7 @@ inline constexpr std::size_t max_scan_token_size = 64 * 1024;
 ///     while (sc.scan()) handle(sc.text());
 ///     if (auto e = sc.err()) std::rethrow_exception(e);
 ///
-/// A line ends at '\n', which text() leaves out, as it does a '\r' just before it; the last
+/// A line ends at a newline, which text() leaves out (and a carriage return before it); the last
 /// line needs no newline. scan() parks in the reader's read when it needs more input.
 /// R is the reader, held by value (net::conn and io::file are cheap handles); pass std::ref(r)
 /// to hold a reference instead. A line longer than max_token_size bytes (newline included)
@@ -88,6 +88,7 @@ class scanner {
 public:
     static_assert(reader<std::unwrap_reference_t<R>>, "gocsp::io::scanner needs a reader (read(std::span<char>))");
 
+    /// scanner(r, max_token_size): reads lines from r; a line may be at most max_token_size bytes.
     explicit scanner(R r, std::size_t max_token_size = max_scan_token_size)
         : r_(std::move(r)), max_(std::max<std::size_t>(max_token_size, 1)) {}
 

@@ -80,6 +80,7 @@ const char* to_string(error_kind k) noexcept;
 /// error: what every failing call in gocsp::net throws. what() is Go's message.
 class error : public std::runtime_error {
 public:
+    /// error(kind, sys_errno, what): what() is Go's message; sys_errno is 0 if no call failed.
     error(error_kind kind, int sys_errno, const std::string& what)
         : std::runtime_error(what), kind_(kind), errno_(sys_errno) {}
     /// kind: the class of failure.
@@ -136,24 +137,28 @@ public:
 
     /// local_addr / remote_addr: "127.0.0.1:41000", "[::1]:8000" (Go's Addr().String()).
     std::string local_addr() const;
+    /// remote_addr: the peer's address (local_addr: this side's).
     std::string remote_addr() const;
 
     /// set_deadline: read and write deadline. A call waiting when its deadline passes, and
     /// every call made after, throws kind timeout - until the deadline is moved. t may be a
     /// time_point of any clock; time_point{} removes the deadline. Throws kind closed.
     void set_deadline(time_point t) const { set_deadline_ns(both, detail::deadline_ns(t)); }
+    /// set_deadline: the same, for a time_point of any clock.
     template <class Clock, class Duration>
     void set_deadline(std::chrono::time_point<Clock, Duration> t) const {
         set_deadline_ns(both, detail::deadline_ns(t));
     }
     /// set_read_deadline: the deadline of reads only (as set_deadline).
     void set_read_deadline(time_point t) const { set_deadline_ns(reads, detail::deadline_ns(t)); }
+    /// set_read_deadline: the same, for a time_point of any clock.
     template <class Clock, class Duration>
     void set_read_deadline(std::chrono::time_point<Clock, Duration> t) const {
         set_deadline_ns(reads, detail::deadline_ns(t));
     }
     /// set_write_deadline: the deadline of writes only (as set_deadline).
     void set_write_deadline(time_point t) const { set_deadline_ns(writes, detail::deadline_ns(t)); }
+    /// set_write_deadline: the same, for a time_point of any clock.
     template <class Clock, class Duration>
     void set_write_deadline(std::chrono::time_point<Clock, Duration> t) const {
         set_deadline_ns(writes, detail::deadline_ns(t));
@@ -200,13 +205,16 @@ public:
 
     /// set_deadline: a deadline for accept (as conn::set_deadline).
     void set_deadline(time_point t) const { set_deadline_ns(detail::deadline_ns(t)); }
+    /// set_deadline: the same, for a time_point of any clock.
     template <class Clock, class Duration>
     void set_deadline(std::chrono::time_point<Clock, Duration> t) const { set_deadline_ns(detail::deadline_ns(t)); }
 
     /// native_handle: the listening socket (-1 if nil or closed).
     int native_handle() const noexcept;
 
+    /// operator bool: not nil.
     explicit operator bool() const noexcept { return state_ != nullptr; }
+    /// ==: the same listener (identity).
     friend bool operator==(const listener& a, const listener& b) noexcept { return a.state_ == b.state_; }
 
 private:

@@ -11,7 +11,9 @@ namespace gocsp {
 /// Escaping a goroutine, it ends the process with status 2, as an unrecovered panic does.
 class panic_error : public std::logic_error {
 public:
+    /// panic_error(what): a panic whose message (what()) is what.
     explicit panic_error(const std::string& what) : std::logic_error(what) {}
+    /// panic_error(what): the same, from a C string.
     explicit panic_error(const char* what) : std::logic_error(what) {}
 };
 

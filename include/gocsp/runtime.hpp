@@ -22,6 +22,7 @@ namespace gocsp {
 /// stack_size: the usable stack size of one goroutine, as the first argument of `go`.
 /// Rounded up to whole pages, at least 16 KiB. See set_stack_size for the default.
 struct stack_size {
+    /// bytes: the stack size asked for, in bytes.
     std::size_t bytes;
 };
 
@@ -39,9 +40,11 @@ struct stack_size {
 /// parameter pack; use it as a function.)
 template <class F, class... Args>
 struct go {
+    /// go(f, args...): starts f(args...) on a stack of the default size.
     explicit go(F&& f, Args&&... args, source_location loc = source_location::current()) {
         detail::spawn(0, loc, std::forward<F>(f), std::forward<Args>(args)...);
     }
+    /// go(size, f, args...): starts f(args...) on a stack of size.bytes.
     go(stack_size size, F&& f, Args&&... args, source_location loc = source_location::current()) {
         detail::spawn(size.bytes, loc, std::forward<F>(f), std::forward<Args>(args)...);
     }

@@ -8,8 +8,11 @@ namespace gocsp {
 
 /// source_location: file, line and function of a call site, captured by a defaulted argument.
 struct source_location {
+    /// file: the source file's name.
     const char* file = "?";
+    /// line: the line number, from 1.
     unsigned line = 0;
+    /// function: the enclosing function's name.
     const char* function = "?";
 
     /// current: the location of the caller when used as a default argument.

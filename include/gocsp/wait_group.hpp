@@ -27,6 +27,8 @@
 
 namespace gocsp {
 
+/// wait_group: Go's sync.WaitGroup - a counter of goroutines to wait for (example above).
+/// Not copyable; it may be destroyed as soon as wait() returns.
 class wait_group {
 public:
     wait_group() = default;
