@@ -1,0 +1,243 @@
+// Tests of du1 to du4 (gopl.io/ch8/du1-du4): their totals on a generated tree against a
+// reference walk, errors for an unreadable directory, du2's progress lines, du4's cancellation
+// and its leak self-check. The programs run as the real binaries (GOCSP_EXAMPLES_DIR).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <ftw.h>
+#include <regex>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+#include "../support/process.hpp"
+
+using gocsp_test::example_path;
+using gocsp_test::process;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// usage: what du counts: files (every entry that is not a directory) and their bytes.
+struct usage {
+    long long files = 0, bytes = 0;
+    /// line: du's output for these totals, "<n> files  <x.x> GB" (Go's printDiskUsage).
+    std::string line() const {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%lld files  %.1f GB", files, static_cast<double>(bytes) / 1e9);
+        return buf;
+    }
+};
+
+// The reference walk: nftw without following links (FTW_PHYS), each entry lstat'ed; the subtree
+// named `skip` (if any) is left out.
+usage walked;
+std::string skipped;
+int count_entry(const char* path, const struct stat* st, int type, FTW*) {
+    if (type == FTW_D || type == FTW_DNR) return !skipped.empty() && path == skipped ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+    ++walked.files;
+    walked.bytes += st->st_size;
+    return FTW_CONTINUE;
+}
+usage reference(const std::string& root, const std::string& skip = "") {
+    walked = {};
+    skipped = skip;
+    REQUIRE(::nftw(root.c_str(), count_entry, 64, FTW_PHYS | FTW_ACTIONRETVAL) == 0);
+    return walked;
+}
+
+/// A generated tree: 10 x 10 directories of 30 sparse files each (3,000 files, about 15 GB of
+/// apparent size, no disk), empty directories, a symbolic link loop, a link to a directory
+/// (a file of its own, not followed), a dangling link, a FIFO, and `locked`, a directory no one
+/// may read (mode 000) holding 20 files. Removed when the test ends.
+struct tree {
+    std::string root;
+    std::string locked;
+
+    tree() {
+        char dir[] = "/tmp/gocsp-du-XXXXXX";
+        REQUIRE(::mkdtemp(dir));
+        root = dir;
+        ::chmod(root.c_str(), 0755);  // readable by the unprivileged user of the locked check
+        namespace fs = std::filesystem;
+        auto named = [](const char* prefix, int i) {  // snprintf: g++ 12 warns (-Wrestrict) on "d" + to_string
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%s%d", prefix, i);
+            return std::string(buf);
+        };
+        long long n = 0;
+        auto file = [&n](const fs::path& p) {
+            const int fd = ::open(p.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+            REQUIRE(fd >= 0);
+            REQUIRE(::ftruncate(fd, (++n * 7919 * 1009) % 10'000'019) == 0);  // sparse
+            ::close(fd);
+        };
+        for (int i = 0; i < 10; ++i)
+            for (int j = 0; j < 10; ++j) {
+                const fs::path d = fs::path(root) / named("d", i) / named("e", j);
+                fs::create_directories(d);
+                for (int k = 0; k < 30; ++k) file(d / named("f", k));
+            }
+        fs::create_directories(fs::path(root) / "empty" / "deeper" / "still");
+        fs::create_symlink("..", fs::path(root) / "d0" / "loop");
+        fs::create_directory_symlink(fs::path(root) / "d1", fs::path(root) / "d2" / "to-d1");
+        fs::create_symlink("nowhere", fs::path(root) / "dangling");
+        REQUIRE(::mkfifo((fs::path(root) / "fifo").c_str(), 0644) == 0);
+        locked = root + "/locked";
+        fs::create_directories(fs::path(locked) / "inner");
+        for (int k = 0; k < 20; ++k) file(fs::path(locked) / "inner" / named("g", k));
+        ::chmod(locked.c_str(), 0);
+    }
+    ~tree() {
+        ::chmod(locked.c_str(), 0755);
+        std::error_code ec;
+        std::filesystem::remove_all(root, ec);
+    }
+};
+
+/// result: what a run printed, and how it ended.
+struct result {
+    std::string out, err;
+    std::optional<int> status;
+    /// last_line: the last line of out (the final totals).
+    std::string last_line() const {
+        std::string s = out;
+        if (!s.empty() && s.back() == '\n') s.pop_back();
+        return s.substr(s.find_last_of('\n') == std::string::npos ? 0 : s.find_last_of('\n') + 1);
+    }
+};
+
+/// run: runs `program args` (stdin held open until it exits) and collects its output.
+result run(const std::string& program, const std::vector<std::string>& args) {
+    process p(program, args);
+    result r;
+    r.status = p.wait(240s);
+    r.out = p.take();
+    r.err = p.take(process::err);
+    return r;
+}
+
+/// as_nobody: the command line that runs an example as user and group 65534 (nobody), for which
+/// a mode-000 directory is unreadable even when the tests run as root; empty when there is no
+/// way to (not root, or no setpriv).
+std::vector<std::string> as_nobody() {
+    if (::geteuid() != 0 || ::access("/usr/bin/setpriv", X_OK) != 0) return {};
+    return {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+}
+
+}  // namespace
+
+TEST_CASE("du1, du2, du3 and du4 agree with a reference walk of a generated tree") {
+    tree t;
+    const usage want = reference(t.root);
+    REQUIRE(want.files == 3000 + 20 + 4);  // the files, the locked ones (we may read), 3 links and a FIFO
+    for (const char* prog : {"du1", "du2", "du3", "du4"}) {
+        INFO(prog);
+        std::vector<std::string> args{t.root};
+        if (std::string(prog) == "du4") args.insert(args.begin(), "-leakcheck");
+        const result r = run(example_path(prog), args);
+        INFO(r.err);
+        CHECK(r.status == 0);
+        CHECK(r.last_line() == want.line());
+        if (std::string(prog) == "du4") CHECK(r.err == "du4: leak check: no goroutine or timer left behind\n");
+        else CHECK(r.out == want.line() + "\n");
+    }
+    // Several roots, and paths that filepath.Join cleans.
+    const usage d0 = reference(t.root + "/d0"), d1 = reference(t.root + "/d1");
+    const usage both{d0.files + d1.files, d0.bytes + d1.bytes};
+    for (const char* prog : {"du1", "du3"}) {
+        INFO(prog);
+        const result r = run(example_path(prog), {t.root + "/d0/", t.root + "//./d1"});
+        CHECK(r.status == 0);
+        CHECK(r.out == both.line() + "\n");
+        CHECK(r.err.empty());
+    }
+}
+
+TEST_CASE("du reports an unreadable directory as Go does and skips it") {
+    tree t;
+    std::vector<std::string> prefix = as_nobody();
+    if (prefix.empty() && ::geteuid() == 0) {
+        WARN("running as root without setpriv: a mode-000 directory is readable, the check is skipped");
+        return;
+    }
+    const usage want = reference(t.root, t.locked);
+    for (const char* prog : {"du1", "du3", "du4"}) {
+        INFO(prog);
+        std::vector<std::string> cmd = prefix;
+        cmd.push_back(example_path(prog));
+        cmd.push_back(t.root);
+        const result r = run(cmd[0], std::vector<std::string>(cmd.begin() + 1, cmd.end()));
+        CHECK(r.status == 0);
+        CHECK(r.last_line() == want.line());
+        const std::string who = std::string(prog) == "du1" ? "du1" : "du";
+        CHECK(r.err == who + ": open " + t.locked + ": permission denied\n");
+    }
+}
+
+TEST_CASE("du reports a missing root and a root that is a file") {
+    tree t;
+    const result r = run(example_path("du1"), {t.root + "/missing", t.root + "/d0/e0/f0"});
+    CHECK(r.status == 0);
+    CHECK(r.out == "0 files  0.0 GB\n");
+    CHECK(r.err == "du1: open " + t.root + "/missing: no such file or directory\ndu1: readdirent " + t.root +
+                       "/d0/e0/f0: not a directory\n");
+}
+
+namespace {
+// A walk long enough to see progress lines and to cancel: /usr, several times over.
+const std::vector<std::string> long_walk{"/usr", "/usr", "/usr", "/usr", "/usr"};
+const std::regex totals_line(R"(([0-9]+) files  [0-9]+\.[0-9] GB)");
+}  // namespace
+
+TEST_CASE("du2 -v prints its progress every 500 ms, then the totals") {
+    std::vector<std::string> args{"-v"};
+    args.insert(args.end(), long_walk.begin(), long_walk.end());
+    process p(example_path("du2"), args);
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<long long> counts;
+    while (auto line = p.read_line(240s)) {
+        std::smatch m;
+        INFO(*line);
+        REQUIRE(std::regex_match(*line, m, totals_line));
+        counts.push_back(std::stoll(m[1]));
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    REQUIRE(p.wait() == 0);
+    INFO(counts.size() << " lines in " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms");
+    CHECK(counts.size() >= 2);  // a progress line at least, and the totals
+    // One line every 500 ms at most, plus the totals.
+    CHECK(counts.size() <= static_cast<std::size_t>(elapsed / 500ms) + 1);
+    CHECK(std::is_sorted(counts.begin(), counts.end()));
+}
+
+TEST_CASE("du4 stops when a line arrives on stdin and leaves no goroutine behind") {
+    const usage one = reference("/usr");
+    std::vector<std::string> args{"-leakcheck"};
+    args.insert(args.end(), long_walk.begin(), long_walk.end());
+    process p(example_path("du4"), args);
+    // The first progress line: the walk is under way (500 ms in).
+    auto first = p.read_line(60s);
+    REQUIRE(first);
+    std::smatch m;
+    REQUIRE(std::regex_match(*first, m, totals_line));
+    REQUIRE(p.write("\n"));
+    const auto cancelled = std::chrono::steady_clock::now();
+    const auto status = p.wait(60s);
+    const auto took = std::chrono::steady_clock::now() - cancelled;
+    REQUIRE(status);
+    const std::string err = p.take(process::err);
+    INFO(err);
+    CHECK(*status == 0);
+    CHECK(err == "du4: leak check: no goroutine or timer left behind\n");
+    // It stopped early: no line reports the whole walk (5 times /usr's files).
+    const std::string rest = p.take();
+    INFO("after cancelling: " << rest);
+    CHECK(rest.find(usage{5 * one.files, 5 * one.bytes}.line()) == std::string::npos);
+    // Quickly: the walkers still running finish their directory and stop (a generous bound).
+    CHECK(took < 20s);
+}

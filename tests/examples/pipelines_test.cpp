@@ -1,0 +1,129 @@
+// Tests of the section 8.4 and 8.7 programs: pipeline1-3, evens, mirrored and cake, run as the
+// real binaries (GOCSP_EXAMPLES_DIR) with their output read through pipes.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../support/process.hpp"
+
+using gocsp_test::example_path;
+using gocsp_test::process;
+
+namespace {
+
+/// squares: "0\n1\n4\n...", the squares of 0 to n-1, one per line.
+std::string squares(long long n) {
+    std::string s;
+    for (long long x = 0; x < n; ++x) s += std::to_string(x * x) + "\n";
+    return s;
+}
+
+/// run: the program's whole stdout; it must exit with status 0.
+std::string run(const std::string& name, const std::vector<std::string>& args = {}) {
+    process p(example_path(name), args);
+    std::string out = p.read_all(std::chrono::seconds(60));
+    REQUIRE(p.wait(std::chrono::seconds(30)) == 0);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("pipeline2 and pipeline3 print the squares of 0 to 99") {
+    const std::string expected = squares(100);
+    REQUIRE(expected.substr(expected.size() - 5) == "9801\n");
+    CHECK(run("pipeline2") == expected);
+    CHECK(run("pipeline3") == expected);
+}
+
+TEST_CASE("pipeline1 prints the squares without end") {
+    process p(example_path("pipeline1"));
+    for (long long x = 0; x < 1000; ++x) {
+        auto line = p.read_line();
+        REQUIRE(line);
+        REQUIRE(*line == std::to_string(x * x));
+    }
+    CHECK_FALSE(p.wait(std::chrono::milliseconds(200)));  // still running: it never stops
+    p.kill(SIGKILL);
+}
+
+TEST_CASE("evens prints 0 2 4 6 8 on every run") {
+    for (int run_no = 0; run_no < 100; ++run_no) {
+        INFO("run " << run_no);
+        REQUIRE(run("evens") == "0\n2\n4\n6\n8\n");
+    }
+}
+
+TEST_CASE("mirrored: the buffered channel leaks nothing, the unbuffered one two goroutines") {
+    const std::set<std::string> mirrors{"asia.gopl.io", "europe.gopl.io", "americas.gopl.io"};
+    SECTION("buffered") {
+        process p(example_path("mirrored"), {"-leaks"});
+        REQUIRE(p.wait() == 0);
+        std::istringstream out(p.take());
+        std::string quickest, count;
+        std::getline(out, quickest);
+        std::getline(out, count);
+        CHECK(mirrors.count(quickest) == 1);
+        CHECK(count == "goroutines: 1");  // main only
+        CHECK(p.take(process::err).empty());
+    }
+    SECTION("unbuffered") {
+        process p(example_path("mirrored"), {"-leaks", "-unbuffered"});
+        REQUIRE(p.wait() == 0);
+        std::istringstream out(p.take());
+        std::string quickest, count;
+        std::getline(out, quickest);
+        std::getline(out, count);
+        CHECK(mirrors.count(quickest) == 1);
+        CHECK(count == "goroutines: 3");  // main and the two slower senders
+        const std::string dump = p.take(process::err);
+        INFO(dump);
+        CHECK(dump.find("goroutines leaked") != std::string::npos);
+        std::size_t stuck = 0;
+        for (std::size_t at = dump.find("[chan send]"); at != std::string::npos; at = dump.find("[chan send]", at + 1))
+            ++stuck;
+        CHECK(stuck == 2);
+    }
+}
+
+TEST_CASE("cake: the book's six scenarios, in the book's proportions") {
+    // Each scenario runs twice; the program prints "<scenario> <ms per run> <book's ms>".
+    process p(example_path("cake"), {"-runs", "2"});
+    REQUIRE(p.wait(std::chrono::seconds(120)) == 0);
+    std::istringstream out(p.take());
+    std::string line;
+    std::getline(out, line);
+    REQUIRE(line.find("ms/run") != std::string::npos);
+    std::map<std::string, double> ms;
+    while (std::getline(out, line)) {
+        INFO(line);
+        // The name may hold spaces: the last two fields are the numbers.
+        std::istringstream fields(line);
+        std::vector<std::string> words;
+        for (std::string w; fields >> w;) words.push_back(w);
+        REQUIRE(words.size() >= 3);
+        const double measured = std::stod(words[words.size() - 2]);
+        const double book = std::stod(words.back());
+        std::string name = words[0];
+        for (std::size_t i = 1; i + 2 < words.size(); ++i) name += " " + words[i];
+        // The cooks sleep, so no run can be quicker than its critical path (the book's figure
+        // less a few percent of scheduling the book had); a loaded machine makes it slower.
+        CHECK(measured > 0.9 * book);
+        CHECK(measured < 3.0 * book);
+        ms[name] = measured;
+    }
+    REQUIRE(ms.size() == 6);
+    INFO("baseline " << ms["baseline"] << ", buffers " << ms["buffers"] << ", slow icing " << ms["slow icing"]
+                     << ", 5 icers " << ms["slow icing, 5 icers"]);
+    // Buffers do not help when every step takes the same time.
+    CHECK(ms["buffers"] / ms["baseline"] > 0.75);
+    CHECK(ms["buffers"] / ms["baseline"] < 1.33);
+    // A slow middle stage is the critical path: about 5x (the book: 1032 / 224 = 4.6).
+    CHECK(ms["slow icing"] / ms["baseline"] > 3.0);
+    CHECK(ms["slow icing"] / ms["baseline"] < 6.5);
+    // Five icers recover most of it (the book: 288 / 1032 = 0.28).
+    CHECK(ms["slow icing, 5 icers"] / ms["slow icing"] < 0.5);
+}
