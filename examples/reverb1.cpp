@@ -1,0 +1,73 @@
+// reverb1 - gopl.io/ch8/reverb1: an echo server that shouts each line back three times, loud,
+// normal and soft, with a pause between, like an echo in a canyon.
+//
+// The lesson: each connection has its own goroutine, but within one connection the lines are
+// answered in turn: a second shout waits until the first has faded. reverb2 answers each line
+// in its own goroutine.
+//
+//     reverb1 &                       listens on localhost:8000, 1 s between echoes, as in the book
+//     reverb1 -port 8010 -delay 300ms
+//     netcat3                         to shout at it
+#include "flags.hpp"
+
+#include <gocsp/gocsp.hpp>
+
+#include <cctype>
+#include <chrono>
+#include <string>
+
+using namespace std::chrono_literals;
+namespace io = gocsp::io;
+namespace net = gocsp::net;
+
+// to_upper, to_lower: Go's strings.ToUpper and ToLower, for ASCII letters.
+static std::string to_upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+static std::string to_lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+static void echo(net::conn c, const std::string& shout, std::chrono::nanoseconds delay) {
+    try {  // fmt.Fprintln(c, "\t", s) writes "\t s\n"
+        io::fprintf(c, "\t %s\n", to_upper(shout).c_str());
+        gocsp::time::sleep(delay);
+        io::fprintf(c, "\t %s\n", shout.c_str());
+        gocsp::time::sleep(delay);
+        io::fprintf(c, "\t %s\n", to_lower(shout).c_str());
+    } catch (const net::error&) {
+        // NOTE: ignoring errors (the client has gone)
+    }
+}
+
+static void handle_conn(net::conn c, std::chrono::nanoseconds delay) {
+    io::scanner input(c);
+    while (input.scan()) echo(c, input.text(), delay);
+    // NOTE: ignoring potential errors from input.err()
+    c.close();
+}
+
+int main(int argc, char** argv) {
+    const int& port = flag::integer("port", 8000, "listen on localhost:`port`");
+    const auto& delay = flag::duration("delay", 1s, "pause between the echoes of a line");
+    flag::parse(argc, argv);
+
+    net::listener l;
+    try {
+        l = net::listen("tcp", "localhost:" + std::to_string(port));
+    } catch (const net::error& err) {
+        log_fatal(err.what());
+    }
+    for (;;) {
+        net::conn conn;
+        try {
+            conn = l.accept();
+        } catch (const net::error& err) {
+            log_print(err.what());  // e.g., connection aborted
+            continue;
+        }
+        gocsp::go(handle_conn, conn, delay);
+    }
+}

@@ -1,0 +1,82 @@
+// reverb2 - gopl.io/ch8/reverb2 with exercise 8.4: the echo server of reverb1, answering each
+// line in its own goroutine, so that the echoes of lines shouted back to back overlap.
+//
+// The lessons: goroutines within one connection: a second shout is answered while the first
+// still echoes. And a wait_group per connection (exercise 8.4) counts the echoes in flight:
+// when the client has half-closed (netcat3 at the end of its input), the server closes the
+// connection only after the last echo, so none is cut off.
+//
+//     reverb2 &                       listens on localhost:8000, 1 s between echoes, as in the book
+//     reverb2 -port 8010 -delay 300ms
+//     netcat3                         to shout at it
+#include "flags.hpp"
+
+#include <gocsp/gocsp.hpp>
+
+#include <cctype>
+#include <chrono>
+#include <string>
+
+using namespace std::chrono_literals;
+namespace io = gocsp::io;
+namespace net = gocsp::net;
+
+// to_upper, to_lower: Go's strings.ToUpper and ToLower, for ASCII letters.
+static std::string to_upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+static std::string to_lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+static void echo(net::conn c, const std::string& shout, std::chrono::nanoseconds delay) {
+    try {  // fmt.Fprintln(c, "\t", s) writes "\t s\n"
+        io::fprintf(c, "\t %s\n", to_upper(shout).c_str());
+        gocsp::time::sleep(delay);
+        io::fprintf(c, "\t %s\n", shout.c_str());
+        gocsp::time::sleep(delay);
+        io::fprintf(c, "\t %s\n", to_lower(shout).c_str());
+    } catch (const net::error&) {
+        // NOTE: ignoring errors (the client has gone)
+    }
+}
+
+static void handle_conn(net::conn c, std::chrono::nanoseconds delay) {
+    gocsp::wait_group echoes;  // the echo goroutines still running
+    io::scanner input(c);
+    while (input.scan()) {
+        echoes.add(1);
+        gocsp::go([&echoes, c, shout = input.text(), delay] {
+            echo(c, shout, delay);
+            echoes.done();
+        });
+    }
+    // NOTE: ignoring potential errors from input.err()
+    echoes.wait();  // the last echo is out...
+    c.close();      // ...before the connection closes
+}
+
+int main(int argc, char** argv) {
+    const int& port = flag::integer("port", 8000, "listen on localhost:`port`");
+    const auto& delay = flag::duration("delay", 1s, "pause between the echoes of a line");
+    flag::parse(argc, argv);
+
+    net::listener l;
+    try {
+        l = net::listen("tcp", "localhost:" + std::to_string(port));
+    } catch (const net::error& err) {
+        log_fatal(err.what());
+    }
+    for (;;) {
+        net::conn conn;
+        try {
+            conn = l.accept();
+        } catch (const net::error& err) {
+            log_print(err.what());  // e.g., connection aborted
+            continue;
+        }
+        gocsp::go(handle_conn, conn, delay);
+    }
+}
