@@ -620,7 +620,9 @@ inline listener listen(std::string_view network, std::string_view address) {
         if (ep.family() == AF_INET6 && network == "tcp6")
             ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
         if (::bind(fd, ep.sa(), ep.len) != 0) {
+            const bool in_use = errno == EADDRINUSE;
             fail("bind", fd);
+            if (in_use) break;  // as Go: a busy port fails; it does not move to another address
             continue;
         }
         if (::listen(fd, SOMAXCONN) != 0) {
