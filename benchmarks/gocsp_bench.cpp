@@ -3,49 +3,28 @@
 //   gocsp_bench WORKLOAD [N]     prints one line: WORKLOAD n=N total_ms=X ns_per_op=Y [key=value...]
 //   gocsp_bench --list           the workloads, one per line
 //
-// The workloads are defined in the project's benchmark notes (shared with the Go twin under
-// benchmarks/peers/go, which prints the same line): each uses only gocsp's public API, and
-// runs in a goroutine, as the Go twin's runs in its main goroutine.
+// The same workloads exist in Go (peers/go), with std::thread (peers/thread) and with
+// Boost.Fiber (peers/fiber), each printing the same line; benchmarks/run.sh compares them.
+// Each workload here uses only gocsp's public API, and runs in a goroutine, as the Go twin's
+// runs in its main goroutine.
+#include "common.hpp"
+
 #include <gocsp/gocsp.hpp>
 
 #include <boost/context/detail/fcontext.hpp>
 
-#include <sys/resource.h>
-
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-struct result {
-    double total_ms;
-    std::string extra;  // " key=value ..." or empty
-    double ops = 0;     // operations measured, when not N (ns_per_op = total / ops)
-};
-
-struct workload {
-    const char* name;
-    long default_n;
-    result (*run)(long n);
-};
-
-[[noreturn]] void fail(const char* what) {
-    std::fprintf(stderr, "gocsp_bench: %s\n", what);
-    std::exit(1);
-}
-
-double ms_since(clock_type::time_point start) {
-    return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
-}
+using bench::clock_type;
+using bench::fail;
+using bench::ms_since;
+using bench::result;
 
 // spawn: N goroutines that each signal a wait group; then wait.
 result spawn(long n) {
@@ -107,8 +86,7 @@ void skynet_node(gocsp::send_chan<long> up, long num, long size) {
 }
 
 result skynet(long n) {
-    for (long m = n; m > 1; m /= 10)
-        if (m % 10 != 0) fail("skynet: N must be a power of 10");
+    bench::check_skynet_n(n);
     gocsp::chan<long> root(0);
     auto start = clock_type::now();
     gocsp::go(skynet_node, root, 0L, n);
@@ -150,7 +128,7 @@ result mpmc(long n, std::size_t cap) {
     receivers.add(p);
     for (int s = 0; s < p; ++s)
         gocsp::go([&, s] {
-            const long mine = n / p + (s < n % p ? 1 : 0);
+            const long mine = bench::share(n, p, s);
             for (long i = 0; i < mine; ++i) ch.send(i);
             senders.done();
         });
@@ -185,7 +163,7 @@ result select4(long n) {
             [](gocsp::send_chan<long> out, long mine) {
                 for (long i = 0; i < mine; ++i) out.send(i);
             },
-            chans[static_cast<std::size_t>(s)], n / p + (s < n % p ? 1 : 0));
+            chans[static_cast<std::size_t>(s)], bench::share(n, p, s));
     long v = 0, count = 0;
     while (count < n) {
         gocsp::select(gocsp::recv_case(chans[0], v), gocsp::recv_case(chans[1], v), gocsp::recv_case(chans[2], v),
@@ -217,35 +195,15 @@ result sieve(long n) {
         ch = next;
     }
     double ms = ms_since(start);
-    // Check against a sequential sieve.
-    std::vector<bool> composite(static_cast<std::size_t>(prime) + 1);
-    long count = 0, last = 0;
-    for (long i = 2; i <= prime; ++i) {
-        if (composite[static_cast<std::size_t>(i)]) continue;
-        ++count;
-        last = i;
-        for (long j = i * i; j <= prime; j += i) composite[static_cast<std::size_t>(j)] = true;
-    }
-    if (count != n || last != prime) fail("sieve: wrong primes");
+    bench::check_primes(n, prime);
     return {ms, " last=" + std::to_string(prime)};
-}
-
-long rss_kb() {
-    long kb = 0;
-    if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
-        char line[256];
-        while (std::fgets(line, sizeof line, f))
-            if (std::sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
-        std::fclose(f);
-    }
-    return kb;
 }
 
 // parked: N goroutines blocked receiving on one channel; resident memory added per goroutine.
 result parked(long n) {
     gocsp::chan<int> ch(0);
     gocsp::wait_group started, finished;
-    const long before = rss_kb();
+    const long before = bench::rss_kb();
     auto start = clock_type::now();
     started.add(n);
     finished.add(n);
@@ -258,13 +216,10 @@ result parked(long n) {
     started.wait();
     double ms = ms_since(start);
     gocsp::sleep_for(std::chrono::milliseconds(50));
-    const long after = rss_kb();
+    const long after = bench::rss_kb();
     ch.close();
     finished.wait();
-    char extra[160];
-    std::snprintf(extra, sizeof extra, " bytes_per_goroutine=%.1f rss_before_kb=%ld rss_after_kb=%ld",
-                  static_cast<double>(after - before) * 1024.0 / static_cast<double>(n), before, after);
-    return {ms, extra};
+    return {ms, bench::parked_extra(before, after, n)};
 }
 
 // rawswitch: the floor under `yield` - two bare Boost.Context contexts switching back and forth
@@ -284,11 +239,7 @@ result rawswitch(long n) {
 // echo: N loopback connections to an echo server in this process; each client does 64-byte
 // request/response round trips for about 2 s. One op is one round trip.
 result echo(long n) {
-    rlimit rl{};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    bench::raise_nofile(2 * n + 64);
     namespace net = gocsp::net;
     auto ln = net::listen("tcp", "127.0.0.1:0");
     gocsp::go([ln] {
@@ -318,7 +269,7 @@ result echo(long n) {
     auto start = clock_type::now();
     for (const auto& c : conns)
         gocsp::go([&, c] {
-            char msg[64], buf[64];
+            char msg[bench::echo_message_size], buf[bench::echo_message_size];
             std::memset(msg, 'm', sizeof msg);
             long count = 0;
             while (!stop.load(std::memory_order_relaxed)) {
@@ -329,59 +280,35 @@ result echo(long n) {
             total += count;
             wg.done();
         });
-    gocsp::sleep_for(std::chrono::seconds(2));
+    gocsp::sleep_for(bench::timed_run);
     stop = true;
     wg.wait();
     double ms = ms_since(start);
     for (const auto& c : conns) c.close();
     ln.close();
     const double ops = static_cast<double>(total.load());
-    char extra[64];
-    std::snprintf(extra, sizeof extra, " rtt_per_sec=%.0f", ops / (ms / 1e3));
-    return {ms, extra, ops};
+    return {ms, bench::echo_extra(ops, ms), ops};
 }
 
 // timers: N goroutines each sleep a random 1-10 ms in a loop for about 2 s; how late the
 // wake-ups are (median and 99th percentile, in microseconds). One op is one sleep.
 result timers(long n) {
-    const auto end = clock_type::now() + std::chrono::seconds(2);
+    const auto end = clock_type::now() + bench::timed_run;
     std::vector<std::vector<std::int64_t>> late(static_cast<std::size_t>(n));
     gocsp::wait_group wg;
     wg.add(n);
     auto start = clock_type::now();
     for (long i = 0; i < n; ++i)
         gocsp::go([&, i] {
-            auto& mine = late[static_cast<std::size_t>(i)];
-            mine.reserve(512);
-            std::uint64_t rng = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(i + 1);
-            while (clock_type::now() < end) {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                const auto d = std::chrono::microseconds(1000 + static_cast<long>(rng % 9001));
-                const auto due = clock_type::now() + d;
-                gocsp::sleep_for(d);
-                mine.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - due).count());
-            }
+            bench::timers_sleeper(i, end, late[static_cast<std::size_t>(i)], [](auto d) { gocsp::sleep_for(d); });
             wg.done();
         });
     wg.wait();
     double ms = ms_since(start);
-    std::vector<std::int64_t> all;
-    for (auto& v : late) all.insert(all.end(), v.begin(), v.end());
-    if (all.empty()) fail("timers: no samples");
-    auto quantile = [&](double q) {
-        auto k = static_cast<std::size_t>(q * static_cast<double>(all.size() - 1));
-        std::nth_element(all.begin(), all.begin() + static_cast<long>(k), all.end());
-        return static_cast<double>(all[k]) / 1e3;
-    };
-    const double median = quantile(0.5), p99 = quantile(0.99);
-    char extra[96];
-    std::snprintf(extra, sizeof extra, " median_late_us=%.1f p99_late_us=%.1f sleeps=%zu", median, p99, all.size());
-    return {ms, extra, static_cast<double>(all.size())};
+    return bench::timers_result(ms, late);
 }
 
-const workload workloads[] = {
+const bench::workload workloads[] = {
     {"pingpong", 1'000'000, pingpong}, {"spawn", 1'000'000, spawn},       {"skynet", 1'000'000, skynet},
     {"spsc0", 1'000'000, spsc0},       {"spsc1", 1'000'000, spsc1},       {"spsc1024", 1'000'000, spsc1024},
     {"mpmc0", 1'000'000, mpmc0},       {"mpmc1024", 1'000'000, mpmc1024}, {"select4", 1'000'000, select4},
@@ -393,40 +320,20 @@ const workload workloads[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc >= 2 && std::strcmp(argv[1], "--list") == 0) {
-        for (const auto& w : workloads) std::printf("%s\n", w.name);
-        return 0;
-    }
-    if (argc < 2 || argc > 3) {
-        std::fprintf(stderr, "usage: gocsp_bench WORKLOAD [N] | --list\n");
-        return 2;
-    }
-    for (const auto& w : workloads) {
-        if (std::strcmp(argv[1], w.name) != 0) continue;
-        long n = w.default_n;
-        if (argc == 3) {
-            char* end = nullptr;
-            n = std::strtol(argv[2], &end, 10);
-            if (!end || *end || n <= 0) {
-                std::fprintf(stderr, "gocsp_bench: bad N: %s\n", argv[2]);
-                return 2;
-            }
-        }
-        if (std::strcmp(w.name, "yield") == 0) gocsp::set_maxprocs(1);
-        // The body runs in a goroutine, as a Go program's main does (on one of the P workers).
-        result r{};
-        gocsp::wait_group done;
-        done.add(1);
-        gocsp::go([&] {
-            r = w.run(n);
-            done.done();
-        });
-        done.wait();
-        const double ops = r.ops > 0 ? r.ops : static_cast<double>(n);
-        std::printf("%s n=%ld total_ms=%.3f ns_per_op=%.2f%s gomaxprocs=%d\n", w.name, n, r.total_ms,
-                    r.total_ms * 1e6 / ops, r.extra.c_str(), gocsp::maxprocs());
-        return 0;
-    }
-    std::fprintf(stderr, "gocsp_bench: unknown workload %s (try --list)\n", argv[1]);
-    return 2;
+    return bench::main_with(
+        argc, argv, "gocsp_bench", workloads,
+        [](const bench::workload& w, long n) {
+            if (std::strcmp(w.name, "yield") == 0) gocsp::set_maxprocs(1);
+            // The body runs in a goroutine, as a Go program's main does (on one of the P workers).
+            result r{};
+            gocsp::wait_group done;
+            done.add(1);
+            gocsp::go([&] {
+                r = w.run(n);
+                done.done();
+            });
+            done.wait();
+            return r;
+        },
+        [] { return gocsp::maxprocs(); });
 }

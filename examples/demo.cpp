@@ -1,10 +1,14 @@
 // demo - gocsp in a few seconds: many goroutines sleeping at once on a few threads, and what
-// a goroutine costs next to a std::thread.
+// a goroutine and a channel hand-off cost next to a std::thread and a mutex + condition variable.
+// (benchmarks/run.sh measures the whole picture, against Go and Boost.Fiber too.)
 #include <gocsp/gocsp.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -14,6 +18,32 @@ using clock_type = std::chrono::steady_clock;
 static double ms_since(clock_type::time_point t) {
     return std::chrono::duration<double, std::milli>(clock_type::now() - t).count();
 }
+
+// What a std::thread program uses instead of an unbuffered channel: a one-value slot guarded by a
+// mutex, with a condition variable each way (the sender waits until the value was taken).
+class handoff {
+public:
+    void send(long v) {
+        std::unique_lock lock(m_);
+        changed_.wait(lock, [&] { return !slot_; });
+        slot_ = v;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return !slot_; });
+    }
+    long recv() {
+        std::unique_lock lock(m_);
+        changed_.wait(lock, [&] { return slot_.has_value(); });
+        long v = *slot_;
+        slot_.reset();
+        changed_.notify_all();
+        return v;
+    }
+
+private:
+    std::mutex m_;
+    std::condition_variable changed_;
+    std::optional<long> slot_;
+};
 
 int main() {
     std::printf("gocsp %s: %d worker threads\n\n", GOCSP_VERSION_STRING, gocsp::maxprocs());
@@ -60,6 +90,46 @@ int main() {
         double thread_ns = ms_since(start) * 1e6 / t;
         std::printf("start + finish: goroutine %.0f ns (of %d), std::thread %.0f ns (of %d): %.0fx\n", go_ns, n,
                     thread_ns, t, thread_ns / go_ns);
+    }
+
+    // 3. Ping-pong: two goroutines bounce a number over two unbuffered channels; the same with two
+    //    threads and mutex + condition-variable hand-offs.
+    {
+        constexpr long n = 200'000;
+        double go_ns = 0;
+        gocsp::wait_group wg;
+        wg.add(1);
+        gocsp::go([&] {
+            gocsp::chan<long> ping(0), pong(0);
+            gocsp::go([=] {
+                for (long i = 0; i < n; ++i) pong.send(ping.recv() + 1);
+            });
+            auto start = clock_type::now();
+            long v = 0;
+            for (long i = 0; i < n; ++i) {
+                ping.send(v);
+                v = pong.recv();
+            }
+            go_ns = ms_since(start) * 1e6 / n;
+            wg.done();
+        });
+        wg.wait();
+
+        constexpr long t = 10'000;
+        handoff ping, pong;
+        std::thread other([&] {
+            for (long i = 0; i < t; ++i) pong.send(ping.recv() + 1);
+        });
+        auto start = clock_type::now();
+        long v = 0;
+        for (long i = 0; i < t; ++i) {
+            ping.send(v);
+            v = pong.recv();
+        }
+        double thread_ns = ms_since(start) * 1e6 / t;
+        other.join();
+        std::printf("ping-pong round trip: goroutines %.0f ns (of %ld), std::threads %.0f ns (of %ld): %.0fx\n",
+                    go_ns, n, thread_ns, t, thread_ns / go_ns);
     }
     return 0;
 }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs gocsp's benchmarks against Go, Boost.Fiber and std::thread and writes docs/benchmarks.md
+# with its plots in docs/benchmarks/.
+#
+#   bash benchmarks/run.sh [--quick]
+#
+# Installs what is missing (golang-go, libboost-fiber-dev, python3-matplotlib and the build's own
+# packages; needs root or sudo), builds the runners in Release, then runs every workload
+# alternating between the implementations (BENCH_RUNS rounds each, default 3; 1 with --quick),
+# and the scaling sweeps: spawn and parked at 10^3..10^6 goroutines, pingpong and mpmc1024 with
+# 1, 2, 4 and 8 worker threads, echo at 10..10000 connections. A full run takes about 20
+# minutes on 2 cores; --quick (or BENCH_QUICK=1) takes a few minutes with smaller N and fewer
+# points, for checking the pipeline.
+#
+# A run that exceeds BENCH_TIMEOUT seconds (default 100) is reported as such, and that
+# implementation is not run again for that workload at the same or a larger N.
+#
+# Environment: GOCSP_BUILD_DIR (default build), GOCSP_CMAKE_ARGS (see .ci/lib.sh), BENCH_RUNS,
+# BENCH_OUT (default docs/benchmarks.md; plots go to its directory's benchmarks/ folder),
+# BENCH_RESULTS (where the raw JSON goes; default $GOCSP_BUILD_DIR/benchmarks/results).
+set -euo pipefail
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+
+quick=${BENCH_QUICK:-0}
+for arg in "$@"; do
+    case $arg in
+        --quick) quick=1 ;;
+        *) gocsp_log "usage: bash benchmarks/run.sh [--quick]"; exit 2 ;;
+    esac
+done
+
+GOCSP_DEPS+=(golang-go libboost-fiber-dev python3-matplotlib)
+gocsp_install_deps
+gocsp_configure >/dev/null
+
+bin=$GOCSP_BUILD_DIR/benchmarks
+targets=(gocsp_bench thread_bench)
+available=$(cmake --build "$GOCSP_BUILD_DIR" --target help)
+for t in fiber_bench go_bench; do
+    if grep -qw "$t" <<<"$available"; then targets+=("$t"); else gocsp_log "$t is not built (see the configure messages)"; fi
+done
+cmake --build "$GOCSP_BUILD_DIR" --parallel "$(nproc)" --target "${targets[@]}"
+
+# echo at 10000 connections needs 20000+ descriptors in one process (Go raises its soft limit to
+# the hard one by itself; the C++ runners do too).
+ulimit -Hn 65536 2>/dev/null || true
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+
+peers=()
+for t in go_bench fiber_bench thread_bench; do
+    if [[ " ${targets[*]} " == *" $t "* ]]; then peers+=(--peer "${t%_bench}=$bin/$t"); fi
+done
+# The sweeps over worker counts leave out std::thread (it has no worker pool), and echo leaves
+# out Boost.Fiber (no network poller).
+no_thread=() no_fiber=()
+for ((i = 0; i < ${#peers[@]}; i += 2)); do
+    case ${peers[i + 1]} in thread=*) ;; *) no_thread+=("${peers[i]}" "${peers[i + 1]}") ;; esac
+    case ${peers[i + 1]} in fiber=*) ;; *) no_fiber+=("${peers[i]}" "${peers[i + 1]}") ;; esac
+done
+
+if [ "$quick" = 1 ]; then
+    runs=${BENCH_RUNS:-1}
+    # Tenfold smaller N everywhere.
+    main_n=(--n pingpong=100000 --n spawn=100000 --n skynet=100000 --n spsc0=100000
+        --n spsc1=100000 --n spsc1024=100000 --n mpmc0=100000 --n mpmc1024=100000
+        --n select4=100000 --n sieve=1000 --n parked=10000 --n echo=100 --n timers=1000
+        --n yield=100000 --n rawswitch=1000000
+        --n thread:pingpong=5000 --n thread:spsc0=5000 --n thread:spsc1=5000 --n thread:mpmc0=5000
+        --n thread:spawn=5000 --n thread:sieve=300 --n thread:parked=5000)
+    spawn_n=1000,10000,100000
+    workers=1,2
+    echo_n=10,100
+else
+    runs=${BENCH_RUNS:-3}
+    main_n=(--n fiber:spawn=100000 --n fiber:skynet=100000 --n fiber:spsc0=200000
+        --n fiber:mpmc0=200000 --n thread:sieve=1000)
+    spawn_n=1000,10000,100000,1000000
+    workers=1,2,4,8
+    echo_n=10,100,1000,10000
+fi
+
+results=${BENCH_RESULTS:-$GOCSP_BUILD_DIR/benchmarks/results}
+out=${BENCH_OUT:-docs/benchmarks.md}
+plots=$(dirname "$out")/benchmarks
+mkdir -p "$results"
+rm -f "$results"/*.json
+# The plots want Debian's matplotlib: prefer the system Python over one earlier on PATH.
+python=python3
+if [ -x /usr/bin/python3 ]; then python=/usr/bin/python3; fi
+compare=("$python" benchmarks/compare.py --gocsp "$bin/gocsp_bench" --runs "$runs" --timeout "${BENCH_TIMEOUT:-100}")
+started=$(date +%s)
+
+gocsp_log "main table ($runs round(s))"
+"${compare[@]}" "${peers[@]}" "${main_n[@]}" --title "All workloads" --json "$results/1-main.json"
+gocsp_log "spawn and parked at N = $spawn_n"
+"${compare[@]}" "${peers[@]}" --sweep-n "$spawn_n" \
+    --title "Cost of a goroutine: spawn and parked memory against N" --json "$results/2-spawn.json" \
+    spawn parked
+gocsp_log "pingpong and mpmc1024 with $workers worker threads"
+"${compare[@]}" "${no_thread[@]}" --workers "$workers" \
+    --title "Scaling with worker threads" --json "$results/3-workers.json" pingpong mpmc1024
+gocsp_log "echo at $echo_n connections"
+"${compare[@]}" "${no_fiber[@]}" --sweep-n "$echo_n" \
+    --title "Echo server: loopback round trips against connections" --json "$results/4-echo.json" echo
+
+command="bash benchmarks/run.sh"
+[ "$quick" = 1 ] && command+=" --quick"
+[ -n "${BENCH_RUNS:-}" ] && command="BENCH_RUNS=$BENCH_RUNS $command"
+"$python" benchmarks/compare.py report --out "$out" --plots "$plots" --build-dir "$GOCSP_BUILD_DIR" \
+    --command "$command" --intro benchmarks/report-intro.md "$results"/*.json
+gocsp_log "done in $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s"
