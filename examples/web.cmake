@@ -1,13 +1,18 @@
-# thumbnail
-# gopl.io/ch8/thumbnail: thumbnails made in parallel (six versions of the loop). Decodes with
-# libjpeg(-turbo), libpng and giflib, encodes with libjpeg. Skipped, with a warning, when one is
-# missing (Debian: libjpeg-dev libpng-dev libgif-dev).
-find_package(JPEG QUIET)
-find_package(PNG QUIET)
-find_package(GIF QUIET)
-if(JPEG_FOUND AND PNG_FOUND AND GIF_FOUND)
-    gocsp_add_example(NAME thumbnail SOURCES thumbnail.cpp LIBS JPEG::JPEG PNG::PNG GIF::GIF)
-else()
-    message(WARNING "gocsp: libjpeg, libpng or giflib not found: the thumbnail example is not built")
+# crawl
+# The web crawlers (gopl.io/ch8/crawl1, crawl2, crawl3; Exercise 8.6's -depth in crawl2 and
+# crawl3): HTTP(S) with libcurl, HTML with gumbo (found with pkg-config). Skipped, with a
+# warning, when either is missing (Debian: libcurl4-openssl-dev libgumbo-dev).
+find_package(CURL QUIET)
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+    pkg_check_modules(CRAWL_GUMBO QUIET IMPORTED_TARGET gumbo)
 endif()
-# end thumbnail
+if(CURL_FOUND AND CRAWL_GUMBO_FOUND)
+    foreach(_crawl crawl1 crawl2 crawl3)
+        gocsp_add_example(NAME ${_crawl} SOURCES ${_crawl}.cpp LIBS CURL::libcurl PkgConfig::CRAWL_GUMBO)
+        target_include_directories(${_crawl} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+    endforeach()
+else()
+    message(WARNING "gocsp: libcurl or gumbo not found: the crawl examples (crawl1, crawl2, crawl3) are not built")
+endif()
+# end crawl

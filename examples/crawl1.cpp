@@ -1,0 +1,38 @@
+// crawl1: gopl.io/ch8/crawl1 on gocsp - a web crawler that crawls every link it finds, each in
+// a goroutine of its own.
+//
+//     crawl1 https://golang.org
+//
+// The lesson: concurrency with no limit. The main loop keeps the seen set (only it touches the
+// set, so no lock) and starts a goroutine per new link; each goroutine sends the links of its
+// page back on the worklist. Nothing bounds the number of requests in flight: on a big site Go's
+// version runs out of file descriptors ("too many open files"). Here every fetch waits on
+// gocsp's blocking pool, which runs at most 1024 at once and queues the rest. Nor does the
+// program end: when the site is exhausted the main loop waits on the worklist for ever - and,
+// with nothing left that could send, the runtime reports a deadlock, as Go's does.
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <gocsp/gocsp.hpp>
+
+#include "crawl/crawl.hpp"  // crawl(url): print, extract, log errors
+
+int main(int argc, char* argv[]) {
+    gocsp::chan<std::vector<std::string>> worklist(0);
+
+    // Start with the command-line arguments.
+    std::vector<std::string> args(argv + 1, argv + argc);
+    gocsp::go([worklist, args] { worklist << args; });
+
+    // Crawl the web concurrently.
+    std::unordered_map<std::string, bool> seen;
+    for (const std::vector<std::string>& list : worklist) {
+        for (const std::string& link : list) {
+            if (!seen[link]) {
+                seen[link] = true;
+                gocsp::go([worklist, link] { worklist << crawl(link); });
+            }
+        }
+    }
+}
