@@ -1,12 +1,16 @@
 # Shared by tests/run-tests.sh and examples/run-demo.sh (source it, do not run it).
 #
 #   gocsp_install_deps           installs the Debian packages the build needs, if missing
-#   gocsp_configure              configures the Release build tree $GOCSP_BUILD_DIR
+#   gocsp_configure [DIR [ARG...]]
+#                                configures a Release build tree: DIR (default $GOCSP_BUILD_DIR)
+#                                with the CMake arguments ARG... and then $GOCSP_CMAKE_ARGS;
+#                                tests/run-tests.sh uses it for build/, build-asan/, build-tsan/
 #
 # Environment:
-#   GOCSP_BUILD_DIR    build tree (default: build; relative paths are from the repository root)
-#   GOCSP_CMAKE_ARGS   extra arguments for the CMake configure step, e.g.
-#                      GOCSP_CMAKE_ARGS="-DGOCSP_SANITIZE=address -DCMAKE_CXX_COMPILER=clang++"
+#   GOCSP_BUILD_DIR    the Release build tree (default: build; relative paths are from the
+#                      repository root)
+#   GOCSP_CMAKE_ARGS   extra arguments for every CMake configure step, e.g.
+#                      GOCSP_CMAKE_ARGS="-DCMAKE_CXX_COMPILER=clang++"
 
 # Scripts sourcing this file work from the repository root, wherever they were started from.
 GOCSP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,9 +46,10 @@ gocsp_install_deps() {
 }
 
 gocsp_configure() {
-    local args=(-S . -B "$GOCSP_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release)
+    local dir=${1:-$GOCSP_BUILD_DIR}
+    local args=(-S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "${@:2}")
     # A generator can only be chosen for a new build tree.
-    if [ ! -f "$GOCSP_BUILD_DIR/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; then
+    if [ ! -f "$dir/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; then
         args+=(-G Ninja)
     fi
     # shellcheck disable=SC2206 # word splitting of the extra arguments is intended

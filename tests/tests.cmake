@@ -48,3 +48,10 @@ gocsp_add_test(NAME time SOURCES time_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS ti
 gocsp_add_test(NAME debug SOURCES debug_test.cpp WORKERS 1 2 TIMEOUT 120 LABELS debug)
 gocsp_add_test(NAME net SOURCES net_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS net)
 gocsp_add_test(NAME io SOURCES io_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS io)
+# Channel operations and wait groups give ThreadSanitizer its happens-before edges (meaningful in
+# the TSan build; a plain value check elsewhere).
+gocsp_add_test(NAME tsan_hb SOURCES tsan_hb_test.cpp WORKERS 2 TIMEOUT 120 LABELS sanitizer)
+# The sanitizer builds catch deliberate bugs (a data race, a use after free) in gocsp programs.
+if(GOCSP_SANITIZE MATCHES "thread|address")
+    gocsp_add_test(NAME sanitizer_reports SOURCES sanitizer_test.cpp TIMEOUT 180 LABELS sanitizer)
+endif()

@@ -125,7 +125,13 @@ TEST_CASE("after_func runs its function in a goroutine; stop cancels it") {
 
 TEST_CASE("a million pending timers") {
     const auto before = pending_timers();
+#if GOCSP_TEST_SANITIZED
+    // A tenth in sanitized builds: each heap operation is instrumented (5-15 times slower under
+    // ThreadSanitizer); the O(log n) claim is checked in the Release build with the full million.
+    constexpr int n = 100'000;
+#else
     constexpr int n = 1'000'000;
+#endif
     auto start = steady::now();
     {
         std::vector<t::timer> timers;

@@ -409,7 +409,9 @@ std::int64_t factorial(int n) { return n <= 1 ? 1 : n * factorial(n - 1); }
 
 }  // namespace
 
-TEST_CASE("powser1: Go's checks - ones, add, diff, integ, cmul, sub, mul, exp, arctan") {
+// [leaks-ok]: as in Go's powser1, the power series are endless generator goroutines, left
+// blocked once the checks have read the terms they need.
+TEST_CASE("powser1: Go's checks - ones, add, diff, integ, cmul, sub, mul, exp, arctan", "[leaks-ok]") {
     watchdog dog("powser1: Go's checks");
     PS Ones = Rep(one);
     PS Twos = Rep(itor(2));
@@ -450,7 +452,9 @@ TEST_CASE("powser1: Go's checks - ones, add, diff, integ, cmul, sub, mul, exp, a
     REQUIRE_FALSE(overflowed.load());
 }
 
-TEST_CASE("powser1: exp(x) = sum x^n/n!, by the exponential's own recursion") {
+// [leaks-ok]: as in Go's powser1, the power series are endless generator goroutines, left
+// blocked once the checks have read the terms they need.
+TEST_CASE("powser1: exp(x) = sum x^n/n!, by the exponential's own recursion", "[leaks-ok]") {
     watchdog dog("powser1: exp(x)");
     std::vector<rat> expect;
     for (int n = 0; n < N; ++n) expect.push_back(i2tor(1, factorial(n)));
@@ -458,7 +462,9 @@ TEST_CASE("powser1: exp(x) = sum x^n/n!, by the exponential's own recursion") {
     REQUIRE_FALSE(overflowed.load());
 }
 
-TEST_CASE("powser1: reciprocals - 1/(1-x) is 1+x+x^2+..., and 1/(1+x+x^2+...) is 1-x") {
+// [leaks-ok]: as in Go's powser1, the power series are endless generator goroutines, left
+// blocked once the checks have read the terms they need.
+TEST_CASE("powser1: reciprocals - 1/(1-x) is 1+x+x^2+..., and 1/(1+x+x^2+...) is 1-x", "[leaks-ok]") {
     watchdog dog("powser1: reciprocals");
     PS one_minus_x = Sub(Mon(one, 0), Mon(one, 1));
     REQUIRE(take(Recip(one_minus_x), N) == repeated(one, N));
@@ -469,7 +475,9 @@ TEST_CASE("powser1: reciprocals - 1/(1-x) is 1+x+x^2+..., and 1/(1+x+x^2+...) is
     REQUIRE_FALSE(overflowed.load());
 }
 
-TEST_CASE("powser1: finite series end - monomials, shifts and sqrt(1+x) squared") {
+// [leaks-ok]: as in Go's powser1, the power series are endless generator goroutines, left
+// blocked once the checks have read the terms they need.
+TEST_CASE("powser1: finite series end - monomials, shifts and sqrt(1+x) squared", "[leaks-ok]") {
     watchdog dog("powser1: finite series");
     // 3x^2 is 0, 0, 3, then the end mark, which operators propagate.
     REQUIRE(take(Mon(itor(3), 2), 4) == std::vector<rat>{zero, zero, itor(3), finis});
@@ -487,7 +495,9 @@ TEST_CASE("powser1: finite series end - monomials, shifts and sqrt(1+x) squared"
     REQUIRE_FALSE(overflowed.load());
 }
 
-TEST_CASE("powser1: cos and sin from their integral equations (feedback through split)") {
+// [leaks-ok]: as in Go's powser1, the power series are endless generator goroutines, left
+// blocked once the checks have read the terms they need.
+TEST_CASE("powser1: cos and sin from their integral equations (feedback through split)", "[leaks-ok]") {
     watchdog dog("powser1: sin and cos");
     // cos = 1 - integral(integral(cos)): a series defined in terms of itself.
     dch2 CC = mkdch2();
@@ -513,7 +523,9 @@ TEST_CASE("powser1: cos and sin from their integral equations (feedback through 
     REQUIRE_FALSE(overflowed.load());
 }
 
-TEST_CASE("powser1: the series evaluated from a goroutine") {
+// [leaks-ok]: as in Go's powser1, the power series are endless generator goroutines, left
+// blocked once the checks have read the terms they need.
+TEST_CASE("powser1: the series evaluated from a goroutine", "[leaks-ok]") {
     watchdog dog("powser1: in goroutine");
     std::vector<rat> got;
     in_goroutine([&] { got = take(Exp(Rep(one)), N); });
