@@ -38,5 +38,7 @@ int main(int argc, char** argv) {
     }
     gocsp::go([conn] { must_copy(io::stdout_writer(), conn); });
     must_copy(conn, io::stdin_reader());
-    conn.close();
+    // The book's deferred conn.Close() is left to the end of the program: closing here would wake
+    // the goroutine's copy with "use of closed network connection", which it would log as fatal
+    // if it got there before main returned.
 }
