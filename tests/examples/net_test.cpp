@@ -155,7 +155,7 @@ TEST_CASE("netcat3 and reverb2: the echoes of back-to-back lines overlap, and al
     CHECK(std::regex_match(err, log_line("done\n")));
 }
 
-TEST_CASE("netcat3 and reverb1: one line's echoes after the other's; the end of input waits for them") {
+TEST_CASE("netcat3 and reverb1: one line's echoes after the other's, and the end of input waits for them") {
     server reverb("reverb1", {"-delay", "300ms"});
     process nc(example_path("netcat3"), {"-port", std::to_string(reverb.port)});
     REQUIRE(nc.write("Hello\n"));
@@ -220,7 +220,7 @@ TEST_CASE("countdown3: the end of input aborts, as a read of 0 bytes does in Go"
     CHECK(p.take() == "Commencing countdown.  Press return to abort.\n10\nLaunch aborted!\n");
 }
 
-TEST_CASE("countdown1 counts down; its time::tick is never stopped, which -check-leaks shows") {
+TEST_CASE("countdown1 counts down, and -check-leaks shows its time::tick never stopped") {
     process plain(example_path("countdown1"), {"-n", "3", "-tick", "100ms"});
     REQUIRE(plain.wait(30s) == 0);
     CHECK(plain.take() == "Commencing countdown.\n3\n2\n1\nLift off!\n");
