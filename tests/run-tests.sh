@@ -9,7 +9,8 @@
 #
 # Each configuration configures and builds everything its tests need (the sanitizer ones skip
 # the benchmarks and the documentation), then runs ctest with the given arguments. The sanitizer
-# configurations leave out the labels `package` and `compile_fail`: those tests only run the
+# configurations run each multi-worker test with 2 workers only (tests/CMakeLists.txt) and
+# leave out the labels `package` and `compile_fail`: those tests only run the
 # compiler, and instrumenting the compiler's input shows nothing new. A sanitizer report fails
 # the test that produced it (tests/CMakeLists.txt sets the sanitizers' options).
 #
