@@ -12,3 +12,18 @@ if(JPEG_FOUND AND PNG_FOUND AND GIF_FOUND)
     target_include_directories(thumbnail_test PRIVATE ${gocsp_SOURCE_DIR}/examples)
 endif()
 # end thumbnail
+
+# crawl
+# The crawlers' tests serve a generated site from a gocsp HTTP server inside the test process
+# (site_server.hpp). They need the crawl examples, which need libcurl and gumbo: the same check
+# as examples/web.cmake (the tests directory is configured first, so it cannot ask for targets).
+find_package(CURL QUIET)
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+    pkg_check_modules(CRAWL_TEST_GUMBO QUIET gumbo)
+endif()
+if(CURL_FOUND AND CRAWL_TEST_GUMBO_FOUND)
+    gocsp_add_example_test(NAME crawl_test SOURCES examples/crawl_test.cpp
+        WORKERS 1 2 TIMEOUT 300 LABELS examples)
+endif()
+# end crawl
