@@ -46,12 +46,7 @@ int main(int argc, char** argv) {
     const int& port = flag::integer("port", 8000, "listen on localhost:`port`");
     flag::parse(argc, argv);
 
-    net::listener listener;
-    try {
-        listener = net::listen("tcp", "localhost:" + std::to_string(port));
-    } catch (const net::error& err) {
-        log_fatal(err.what());
-    }
+    const net::listener listener = must([&] { return net::listen("tcp", "localhost:" + std::to_string(port)); });
     for (;;) {
         net::conn conn;
         try {

@@ -9,6 +9,7 @@
 //
 //     log_print("done");        // "2026/11/28 03:00:00 done" on stderr        (log.Println)
 //     log_fatal(err.what());    // the same, then exit status 1                (log.Fatal)
+//     auto conn = must([&] { return net::dial("tcp", addr); });   // if err != nil { log.Fatal(err) }
 //
 // Flag syntax, as Go's: -name, --name, -name=value and -name value (a boolean takes no separate
 // value: -name=false). Parsing stops at the first argument that is not a flag, or after "--".
@@ -28,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
 #include <map>
 #include <memory>
 #include <string>
@@ -71,6 +73,11 @@ void log_print(std::string_view msg);
 
 /// log_fatal: log_print(msg), then exit with status 1 (Go's log.Fatal).
 [[noreturn]] void log_fatal(std::string_view msg);
+
+/// must: f()'s result; if f throws a std::exception, log_fatal(what()) instead (Go's
+/// `v, err := f(); if err != nil { log.Fatal(err) }`).
+template <class F>
+auto must(F&& f) -> decltype(f());
 
 // =============================================================================================
 // Implementation
@@ -389,4 +396,13 @@ inline void log_print(std::string_view msg) {
 [[noreturn]] inline void log_fatal(std::string_view msg) {
     log_print(msg);
     std::exit(1);
+}
+
+template <class F>
+auto must(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::exception& err) {
+        log_fatal(err.what());
+    }
 }

@@ -19,23 +19,14 @@ namespace net = gocsp::net;
 
 template <class W, class R>
 static void must_copy(W dst, R src) {
-    try {
-        io::copy(dst, src);
-    } catch (const std::exception& err) {
-        log_fatal(err.what());
-    }
+    must([&] { return io::copy(dst, src); });
 }
 
 int main(int argc, char** argv) {
     const int& port = flag::integer("port", 8000, "connect to localhost:`port`");
     flag::parse(argc, argv);
 
-    net::conn conn;
-    try {
-        conn = net::dial("tcp", "localhost:" + std::to_string(port));
-    } catch (const net::error& err) {
-        log_fatal(err.what());
-    }
+    const net::conn conn = must([&] { return net::dial("tcp", "localhost:" + std::to_string(port)); });
     gocsp::go([conn] { must_copy(io::stdout_writer(), conn); });
     must_copy(conn, io::stdin_reader());
     // The book's deferred conn.Close() is left to the end of the program: closing here would wake

@@ -63,12 +63,7 @@ int main(int argc, char** argv) {
     const auto& delay = flag::duration("delay", 1s, "pause between the echoes of a line");
     flag::parse(argc, argv);
 
-    net::listener l;
-    try {
-        l = net::listen("tcp", "localhost:" + std::to_string(port));
-    } catch (const net::error& err) {
-        log_fatal(err.what());
-    }
+    const net::listener l = must([&] { return net::listen("tcp", "localhost:" + std::to_string(port)); });
     for (;;) {
         net::conn conn;
         try {
