@@ -189,14 +189,16 @@ TEST_CASE("du reports a missing root and a root that is a file") {
 }
 
 namespace {
-// A walk long enough to see progress lines and to cancel: /usr, several times over.
-const std::vector<std::string> long_walk{"/usr", "/usr", "/usr", "/usr", "/usr"};
+// A walk long enough to see progress lines (du2, sequential: /usr twice) and to cancel (du4,
+// parallel: /usr five times).
+const std::vector<std::string> du2_walk{"/usr", "/usr"};
+const std::vector<std::string> du4_walk{"/usr", "/usr", "/usr", "/usr", "/usr"};
 const std::regex totals_line(R"(([0-9]+) files  [0-9]+\.[0-9] GB)");
 }  // namespace
 
 TEST_CASE("du2 -v prints its progress every 500 ms, then the totals") {
     std::vector<std::string> args{"-v"};
-    args.insert(args.end(), long_walk.begin(), long_walk.end());
+    args.insert(args.end(), du2_walk.begin(), du2_walk.end());
     process p(example_path("du2"), args);
     const auto start = std::chrono::steady_clock::now();
     std::vector<long long> counts;
@@ -218,7 +220,7 @@ TEST_CASE("du2 -v prints its progress every 500 ms, then the totals") {
 TEST_CASE("du4 stops when a line arrives on stdin and leaves no goroutine behind") {
     const usage one = reference("/usr");
     std::vector<std::string> args{"-leakcheck"};
-    args.insert(args.end(), long_walk.begin(), long_walk.end());
+    args.insert(args.end(), du4_walk.begin(), du4_walk.end());
     process p(example_path("du4"), args);
     // The first progress line: the walk is under way (500 ms in).
     auto first = p.read_line(60s);

@@ -2,10 +2,12 @@
 // real binaries (GOCSP_EXAMPLES_DIR) with their output read through pipes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../support/process.hpp"
@@ -57,29 +59,31 @@ TEST_CASE("evens prints 0 2 4 6 8 on every run") {
     }
 }
 
+namespace {
+/// mirrored_run: runs `mirrored -leaks [args]`, checks that it printed one of the mirrors and
+/// exited with 0, and returns its goroutine count line and its stderr (the leaked goroutines).
+std::pair<std::string, std::string> mirrored_run(std::vector<std::string> args) {
+    args.insert(args.begin(), "-leaks");
+    process p(example_path("mirrored"), args);
+    REQUIRE(p.wait() == 0);
+    std::istringstream out(p.take());
+    std::string quickest, count;
+    std::getline(out, quickest);
+    std::getline(out, count);
+    CHECK(std::set<std::string>{"asia.gopl.io", "europe.gopl.io", "americas.gopl.io"}.count(quickest) == 1);
+    return {count, p.take(process::err)};
+}
+}  // namespace
+
 TEST_CASE("mirrored: the buffered channel leaks nothing, the unbuffered one two goroutines") {
-    const std::set<std::string> mirrors{"asia.gopl.io", "europe.gopl.io", "americas.gopl.io"};
     SECTION("buffered") {
-        process p(example_path("mirrored"), {"-leaks"});
-        REQUIRE(p.wait() == 0);
-        std::istringstream out(p.take());
-        std::string quickest, count;
-        std::getline(out, quickest);
-        std::getline(out, count);
-        CHECK(mirrors.count(quickest) == 1);
+        const auto [count, dump] = mirrored_run({});
         CHECK(count == "goroutines: 1");  // main only
-        CHECK(p.take(process::err).empty());
+        CHECK(dump.empty());
     }
     SECTION("unbuffered") {
-        process p(example_path("mirrored"), {"-leaks", "-unbuffered"});
-        REQUIRE(p.wait() == 0);
-        std::istringstream out(p.take());
-        std::string quickest, count;
-        std::getline(out, quickest);
-        std::getline(out, count);
-        CHECK(mirrors.count(quickest) == 1);
+        const auto [count, dump] = mirrored_run({"-unbuffered"});
         CHECK(count == "goroutines: 3");  // main and the two slower senders
-        const std::string dump = p.take(process::err);
         INFO(dump);
         CHECK(dump.find("goroutines leaked") != std::string::npos);
         std::size_t stuck = 0;
@@ -90,30 +94,34 @@ TEST_CASE("mirrored: the buffered channel leaks nothing, the unbuffered one two 
 }
 
 TEST_CASE("cake: the book's six scenarios, in the book's proportions") {
-    // Each scenario runs twice; the program prints "<scenario> <ms per run> <book's ms>".
-    process p(example_path("cake"), {"-runs", "2"});
-    REQUIRE(p.wait(std::chrono::seconds(120)) == 0);
-    std::istringstream out(p.take());
-    std::string line;
-    std::getline(out, line);
-    REQUIRE(line.find("ms/run") != std::string::npos);
+    // cake prints "<scenario> <ms per run> <book's ms>" per scenario. A loaded machine only ever
+    // makes a run slower, so each scenario's figure is the quickest of three runs.
     std::map<std::string, double> ms;
-    while (std::getline(out, line)) {
-        INFO(line);
-        // The name may hold spaces: the last two fields are the numbers.
-        std::istringstream fields(line);
-        std::vector<std::string> words;
-        for (std::string w; fields >> w;) words.push_back(w);
-        REQUIRE(words.size() >= 3);
-        const double measured = std::stod(words[words.size() - 2]);
-        const double book = std::stod(words.back());
-        std::string name = words[0];
-        for (std::size_t i = 1; i + 2 < words.size(); ++i) name += " " + words[i];
-        // The cooks sleep, so no run can be quicker than its critical path (the book's figure
-        // less a few percent of scheduling the book had); a loaded machine makes it slower.
-        CHECK(measured > 0.9 * book);
-        CHECK(measured < 3.0 * book);
-        ms[name] = measured;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        process p(example_path("cake"), {"-runs", "1"});
+        REQUIRE(p.wait(std::chrono::seconds(120)) == 0);
+        std::istringstream out(p.take());
+        std::string line;
+        std::getline(out, line);
+        REQUIRE(line.find("ms/run") != std::string::npos);
+        while (std::getline(out, line)) {
+            INFO(line);
+            // The name may hold spaces: the last two fields are the numbers.
+            std::istringstream fields(line);
+            std::vector<std::string> words;
+            for (std::string w; fields >> w;) words.push_back(w);
+            REQUIRE(words.size() >= 3);
+            const double measured = std::stod(words[words.size() - 2]);
+            const double book = std::stod(words.back());
+            std::string name = words[0];
+            for (std::size_t i = 1; i + 2 < words.size(); ++i) name += " " + words[i];
+            // The cooks sleep, so no run can be quicker than its critical path (the book's
+            // figure less a few percent of scheduling the book had); a loaded machine makes it
+            // slower.
+            CHECK(measured > 0.9 * book);
+            CHECK(measured < 3.0 * book);
+            ms[name] = attempt == 0 ? measured : std::min(ms[name], measured);
+        }
     }
     REQUIRE(ms.size() == 6);
     INFO("baseline " << ms["baseline"] << ", buffers " << ms["buffers"] << ", slow icing " << ms["slow icing"]
