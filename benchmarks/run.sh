@@ -8,9 +8,10 @@
 # packages; needs root or sudo), builds the runners in Release, then runs every workload
 # alternating between the implementations (BENCH_RUNS rounds each, default 3; 1 with --quick),
 # and the scaling sweeps: spawn and parked at 10^3..10^6 goroutines, pingpong and mpmc1024 with
-# 1, 2, 4 and 8 worker threads, echo at 10..10000 connections. A full run takes about 20
-# minutes on 2 cores; --quick (or BENCH_QUICK=1) takes a few minutes with smaller N and fewer
-# points, for checking the pipeline.
+# 1, 2, 4 and 8 worker threads, echo at 10..10000 connections. A full run with BENCH_RUNS=2
+# took 29 minutes on a 2-core machine under heavy load (less on a quiet one; the 3-round default
+# takes about half as long again); --quick (or BENCH_QUICK=1) takes about 7 minutes with
+# tenfold smaller N and fewer points, for checking the pipeline.
 #
 # A run that exceeds BENCH_TIMEOUT seconds (default 100) is reported as such, and that
 # implementation is not run again for that workload at the same or a larger N.
