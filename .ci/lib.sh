@@ -16,9 +16,10 @@
 GOCSP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$GOCSP_ROOT" || exit 1
 GOCSP_BUILD_DIR=${GOCSP_BUILD_DIR:-build}
-# The library needs Boost.Context; the tests Catch2; the examples libcurl, gumbo (HTML), libjpeg,
-# libpng and giflib (found with pkg-config where they ship no CMake files).
-GOCSP_DEPS=(g++ cmake ninja-build pkg-config libboost-context-dev catch2
+# The library needs Boost.Context; the tests Catch2 (and doxygen, whose reference must build
+# without warnings); the examples libcurl, gumbo (HTML), libjpeg, libpng and giflib (found with
+# pkg-config where they ship no CMake files).
+GOCSP_DEPS=(g++ cmake ninja-build pkg-config libboost-context-dev catch2 doxygen
     libcurl4-openssl-dev libgumbo-dev libjpeg-dev libpng-dev libgif-dev)
 
 gocsp_log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
