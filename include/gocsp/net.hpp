@@ -414,12 +414,12 @@ inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::
         port = address.substr(colon + 1);
     }
     unsigned long p = 0;
-    if (port.empty() || port.size() > 5) fail("address " + addr + ": invalid port");
+    if (port.empty()) fail("address " + addr + ": invalid port");
     for (char c : port) {
         if (c < '0' || c > '9') fail("address " + addr + ": invalid port");
-        p = p * 10 + static_cast<unsigned long>(c - '0');
+        if (p <= 65535) p = p * 10 + static_cast<unsigned long>(c - '0');
     }
-    if (p > 65535) fail("address " + addr + ": invalid port");
+    if (p > 65535) fail("address " + std::string(port) + ": invalid port");  // Go names the port alone
     const auto port16 = static_cast<std::uint16_t>(p);
     const bool listening = std::string_view(op) == "listen";
 
