@@ -84,7 +84,7 @@ struct g {
     std::uint64_t id = 0;                     // 1 is main, as in Go
     std::atomic<g_status> status{g_status::idle};
     std::atomic<wait_reason> reason{wait_reason::none};  // valid while waiting
-    std::int64_t wait_since = 0;              // coarse nanotime of the park (for dumps)
+    std::atomic<std::int64_t> wait_since{0};  // coarse nanotime of the park; read by dumps racing the owner
     bool thread = false;                      // a plain thread's record: parks on `event`
     void (*run)(g*) = nullptr;                // runs the closure, then destroys it
     void* closure = nullptr;                  // in this g's slot, or on the heap

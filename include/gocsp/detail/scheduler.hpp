@@ -403,7 +403,7 @@ inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std
     g* gp = static_cast<g*>(slot);
     gp->ctx = context{};
     gp->reason.store(wait_reason::none, std::memory_order_relaxed);
-    gp->wait_since = 0;
+    gp->wait_since.store(0, std::memory_order_relaxed);
     gp->run = nullptr;
     gp->closure_heap_align = 0;
     gp->stk = stack{};
@@ -575,7 +575,7 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
     if (!w) {
         g* gp = thread_g();
         gp->reason.store(reason, std::memory_order_relaxed);
-        gp->wait_since = coarse_now();
+        gp->wait_since.store(coarse_now(), std::memory_order_relaxed);
         gp->status.store(g_status::waiting, std::memory_order_release);
         if (after) after(arg);
         if (npidle_.load(std::memory_order_seq_cst) == nworkers_) poke_sysmon();  // a deadlock?
@@ -587,7 +587,7 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
     g* gp = w->current;
     if (GOCSP_UNLIKELY(gp == &w->g0)) fatal("gocsp: internal error: park on a scheduler stack");
     gp->reason.store(reason, std::memory_order_relaxed);
-    gp->wait_since = coarse_now();
+    gp->wait_since.store(coarse_now(), std::memory_order_relaxed);
     gp->status.store(g_status::waiting, std::memory_order_relaxed);
     g* next = pick_local(w, false);
     switch_to(w, gp, next ? next : &w->g0, after, arg);
@@ -1190,8 +1190,9 @@ void scheduler::dump(std::FILE* out, Keep keep) {
         g_status st = gp->status.load(std::memory_order_acquire);
         const char* state = st == g_status::waiting ? to_string(gp->reason.load(std::memory_order_relaxed)) : to_string(st);
         std::fprintf(out, "goroutine %llu [%s", static_cast<unsigned long long>(gp->id), state);
-        if (st == g_status::waiting && gp->wait_since > 0) {
-            std::int64_t minutes = (now - gp->wait_since) / 60'000'000'000;
+        const std::int64_t since = gp->wait_since.load(std::memory_order_relaxed);
+        if (st == g_status::waiting && since > 0) {
+            std::int64_t minutes = (now - since) / 60'000'000'000;
             if (minutes >= 1) std::fprintf(out, ", %lld minutes", static_cast<long long>(minutes));
         }
         std::fputs("]:\n", out);
