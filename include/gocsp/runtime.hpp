@@ -100,7 +100,8 @@ inline void sleep_ns(std::int64_t ns) {
     timer t;
     t.when = nanotime() + ns;
     t.arg = current_g();
-    t.fire = [](timer* self, std::int64_t) { scheduler::get().ready(static_cast<g*>(self->arg), false); };
+    // The sleeper runs next on the worker that fired its timer (Go's goready).
+    t.fire = [](timer* self, std::int64_t) { scheduler::get().ready(static_cast<g*>(self->arg), true); };
     scheduler::get().park(
         wait_reason::sleep, [](void* self) { scheduler::get().add_timer(static_cast<timer*>(self)); }, &t);
 }

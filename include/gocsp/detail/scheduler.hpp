@@ -128,6 +128,7 @@ struct alignas(cache_line) worker {
     std::uint32_t schedtick = 0;      // schedules so far
     std::uint32_t next_streak = 0;    // consecutive schedules taken from runq.next
     std::uint32_t spawn_streak = 0;   // goroutines started since the last switch
+    std::uint32_t firing_timers = 0;  // > 0 while timer callbacks run (no preemption then)
     bool spinning = false;            // counted in scheduler::nspinning
     std::uint64_t rng = 0;
     std::uint64_t id_next = 0, id_end = 0;  // a batch of goroutine ids (Go's goidcache)
@@ -478,7 +479,7 @@ inline void scheduler::start(g* gp) noexcept {
         // moving it would turn a depth-first run into a breadth-first one that keeps every
         // goroutine alive at once.
         if (GOCSP_UNLIKELY(++w->spawn_streak >= local_runq::capacity) && w->current != &w->g0 &&
-            w->runq.ring_size() >= local_runq::capacity / 2)
+            w->firing_timers == 0 && w->runq.ring_size() >= local_runq::capacity / 2)
             preempt(w);
     } else {
         live_.fetch_add(1, std::memory_order_relaxed);
@@ -561,6 +562,11 @@ inline void scheduler::after_switch(transfer_t t) noexcept {
         w->post_fn = nullptr;
         fn(w->post_arg);
     }
+    // Due timers fire at every switch, as Go checks its timers at every schedule: the one
+    // point where this worker holds no lock (a parking goroutine's lock was released by fn
+    // just now). The goroutines they wake run next.
+    scheduler& self = get();
+    if (GOCSP_UNLIKELY(self.timers_.next_when() != never)) self.run_due_timers();
 }
 
 inline void scheduler::requeue(void* gp) noexcept {
@@ -701,7 +707,12 @@ inline void scheduler::run_due_timers() noexcept {
     std::int64_t when = timers_.next_when();
     if (when == never) return;
     std::int64_t now = nanotime();
-    if (when <= now) timers_.run_expired(now);
+    if (when > now) return;
+    // A callback that starts goroutines (after_func) must not preempt the caller here.
+    worker* w = current_worker();
+    if (w) ++w->firing_timers;
+    timers_.run_expired(now);
+    if (w) --w->firing_timers;
 }
 
 inline g* scheduler::steal(worker* w) noexcept {

@@ -2,6 +2,7 @@
 //
 // Invariants (all under timer_heap::lock_):
 // - t->index is t's position in heap_ while t is pending, and -1 otherwise.
+// - heap_[i].when == heap_[i].t->when (a pending timer's deadline does not change).
 // - heap_[0] has the earliest `when`; next_when_ mirrors it (INT64_MAX when empty) so workers
 //   can test "anything due?" without the lock.
 // - A timer's callback runs outside the lock, once per expiry, after the timer left the heap
@@ -48,11 +49,9 @@ public:
     /// add: makes t pending (t must not be). Returns true if t became the earliest deadline.
     bool add(timer* t) noexcept {
         std::lock_guard<spinlock> hold(lock_);
-        t->index = static_cast<std::int32_t>(heap_.size());
-        heap_.push_back(t);
-        sift_up(heap_.size() - 1);
+        push(t);
         publish();
-        return heap_[0] == t;
+        return heap_[0].t == t;
     }
 
     /// stop: removes t if pending; returns whether it was.
@@ -67,28 +66,31 @@ public:
     /// next_when: the earliest deadline, or `never`. A lock-free hint.
     std::int64_t next_when() const noexcept { return next_when_.load(std::memory_order_acquire); }
 
-    /// run_expired: fires every timer due at `now`; returns how many fired.
+    /// run_expired: fires every timer due at `now`; returns how many fired. Takes the due
+    /// timers out in batches (one lock hold each), then fires the batch outside the lock.
     int run_expired(std::int64_t now) noexcept {
         int fired = 0;
+        timer* batch[batch_size];
         while (next_when() <= now) {
-            timer* t;
+            std::size_t n = 0;
             {
                 std::lock_guard<spinlock> hold(lock_);
-                if (heap_.empty() || heap_[0]->when > now) break;
-                t = heap_[0];
-                remove_at(0);
-                if (t->period > 0) {
-                    t->when += t->period;
-                    if (t->when <= now) t->when = now + t->period;  // drop missed periods
-                    t->index = static_cast<std::int32_t>(heap_.size());
-                    heap_.push_back(t);
-                    sift_up(heap_.size() - 1);
+                while (n < batch_size && !heap_.empty() && heap_[0].when <= now) {
+                    timer* t = heap_[0].t;
+                    remove_at(0);
+                    if (t->period > 0) {
+                        t->when += t->period;
+                        if (t->when <= now) t->when = now + t->period;  // drop missed periods
+                        push(t);
+                    }
+                    if (t->on_pop) t->on_pop(t, t->period > 0);
+                    batch[n++] = t;
                 }
-                if (t->on_pop) t->on_pop(t, t->period > 0);
                 publish();
             }
-            t->fire(t, now);
-            ++fired;
+            if (n == 0) break;
+            for (std::size_t i = 0; i < n; ++i) batch[i]->fire(batch[i], now);
+            fired += static_cast<int>(n);
         }
         return fired;
     }
@@ -100,52 +102,65 @@ public:
 
 private:
     static constexpr std::size_t arity = 4;
+    static constexpr std::size_t batch_size = 32;
 
-    void publish() noexcept { next_when_.store(heap_.empty() ? never : heap_[0]->when, std::memory_order_release); }
+    // A heap entry keeps its timer's deadline beside the pointer: sifting compares entries
+    // without touching the timers (which live all over memory, often on goroutine stacks).
+    struct entry {
+        std::int64_t when;
+        timer* t;
+    };
 
-    void place(std::size_t i, timer* t) noexcept {
-        heap_[i] = t;
-        t->index = static_cast<std::int32_t>(i);
+    void publish() noexcept { next_when_.store(heap_.empty() ? never : heap_[0].when, std::memory_order_release); }
+
+    void push(timer* t) noexcept {
+        t->index = static_cast<std::int32_t>(heap_.size());
+        heap_.push_back({t->when, t});
+        sift_up(heap_.size() - 1);
+    }
+    void place(std::size_t i, entry e) noexcept {
+        heap_[i] = e;
+        e.t->index = static_cast<std::int32_t>(i);
     }
     void sift_up(std::size_t i) noexcept {
-        timer* t = heap_[i];
+        entry e = heap_[i];
         while (i > 0) {
             std::size_t parent = (i - 1) / arity;
-            if (heap_[parent]->when <= t->when) break;
+            if (heap_[parent].when <= e.when) break;
             place(i, heap_[parent]);
             i = parent;
         }
-        place(i, t);
+        place(i, e);
     }
     void sift_down(std::size_t i) noexcept {
-        timer* t = heap_[i];
+        entry e = heap_[i];
         std::size_t n = heap_.size();
         for (;;) {
             std::size_t first = i * arity + 1;
             if (first >= n) break;
             std::size_t best = first;
             for (std::size_t c = first + 1; c < first + arity && c < n; ++c)
-                if (heap_[c]->when < heap_[best]->when) best = c;
-            if (heap_[best]->when >= t->when) break;
+                if (heap_[c].when < heap_[best].when) best = c;
+            if (heap_[best].when >= e.when) break;
             place(i, heap_[best]);
             i = best;
         }
-        place(i, t);
+        place(i, e);
     }
     void remove_at(std::size_t i) noexcept {
-        timer* t = heap_[i];
-        timer* last = heap_.back();
+        timer* t = heap_[i].t;
+        entry last = heap_.back();
         heap_.pop_back();
         t->index = -1;
         if (i < heap_.size()) {
             place(i, last);
             sift_down(i);
-            sift_up(static_cast<std::size_t>(last->index));
+            sift_up(static_cast<std::size_t>(last.t->index));
         }
     }
 
     mutable spinlock lock_;  // protects heap_ and every pending timer's index
-    std::vector<timer*> heap_;
+    std::vector<entry> heap_;
     std::atomic<std::int64_t> next_when_{never};
 };
 
