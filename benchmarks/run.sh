@@ -109,5 +109,6 @@ command="bash benchmarks/run.sh"
 [ "$quick" = 1 ] && command+=" --quick"
 [ -n "${BENCH_RUNS:-}" ] && command="BENCH_RUNS=$BENCH_RUNS $command"
 "$python" benchmarks/compare.py report --out "$out" --plots "$plots" --build-dir "$GOCSP_BUILD_DIR" \
-    --command "$command" --intro benchmarks/report-intro.md "$results"/*.json
+    --command "$command" --intro benchmarks/report-intro.md \
+    --gaps benchmarks/report-gaps.md "$results"/*.json
 gocsp_log "done in $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s"
