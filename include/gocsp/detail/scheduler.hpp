@@ -33,7 +33,8 @@
 //
 // Lock order (a lock may be taken while holding those before it, never after):
 //   primitive locks (channels, wait groups; several in address order)
-//     -> timer_heap lock -> idle_lock_ -> global run queue lock -> stack pool lock.
+//     -> a timer heap's lock (never two at once) -> idle_lock_ -> global run queue lock
+//     -> stack pool lock.
 //   ready() may be called with primitive locks held only through park's after-switch function;
 //   primitives call it after unlocking (runtime rule 3).
 #pragma once
@@ -251,7 +252,8 @@ private:
     g* steal(worker* w) noexcept;
     g* find_runnable(worker* w) noexcept;
     bool any_queued() const noexcept;
-    void run_due_timers() noexcept;
+    /// run_due_timers: fires the due timers of every heap, or of `only`.
+    void run_due_timers(timer_heap* only = nullptr) noexcept;
     void put_next(worker* w, g* gp) noexcept;
 
     // Idling and waking.
@@ -283,7 +285,7 @@ private:
     std::size_t default_stack_ = default_stack_size;
 
     global_runq global_;
-    timer_heap timers_;
+    timer_heaps timers_;  // [i] for worker i, [nworkers_] for other threads
 
     alignas(cache_line) std::atomic<int> nspinning_{0};
     alignas(cache_line) std::atomic<int> npidle_{0};
@@ -368,6 +370,7 @@ inline scheduler::scheduler() {
 
     idle_list_.reserve(static_cast<std::size_t>(n));
     workers_ = new worker[static_cast<std::size_t>(n)];
+    timers_.init(n + 1);
     for (int i = 0; i < n; ++i) {
         workers_[i].index = i;
         workers_[i].rng = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(i + 1) | 1;
@@ -566,7 +569,7 @@ inline void scheduler::after_switch(transfer_t t) noexcept {
     // point where this worker holds no lock (a parking goroutine's lock was released by fn
     // just now). The goroutines they wake run next.
     scheduler& self = get();
-    if (GOCSP_UNLIKELY(self.timers_.next_when() != never)) self.run_due_timers();
+    if (GOCSP_UNLIKELY(self.timers_[w->index].next_when() != never)) self.run_due_timers(&self.timers_[w->index]);
 }
 
 inline void scheduler::requeue(void* gp) noexcept {
@@ -703,15 +706,16 @@ inline g* scheduler::take_global(worker* w, std::uint32_t max) noexcept {
     return batch[0];
 }
 
-inline void scheduler::run_due_timers() noexcept {
-    std::int64_t when = timers_.next_when();
+inline void scheduler::run_due_timers(timer_heap* only) noexcept {
+    std::int64_t when = only ? only->next_when() : timers_.next_when();
     if (when == never) return;
     std::int64_t now = nanotime();
     if (when > now) return;
     // A callback that starts goroutines (after_func) must not preempt the caller here.
     worker* w = current_worker();
     if (w) ++w->firing_timers;
-    timers_.run_expired(now);
+    if (only) only->run_expired(now);
+    else timers_.run_expired(now);
     if (w) --w->firing_timers;
 }
 
@@ -960,7 +964,8 @@ inline void scheduler::netpoll_waiting(int delta) noexcept {
 // heap, so nothing of t is read after that.
 inline void scheduler::add_timer(timer* t) noexcept {
     const std::int64_t when = t->when;
-    timers_.add(t);
+    worker* w = current_worker();
+    timers_.add(t, w ? w->index : nworkers_);
     full_fence();
     if (when < poll_until_.load(std::memory_order_seq_cst)) {
         if (poller_active_.load(std::memory_order_seq_cst)) signal_poller();

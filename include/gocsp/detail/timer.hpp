@@ -15,7 +15,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <algorithm>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -32,19 +34,22 @@ inline std::int64_t nanotime() noexcept {
 
 inline constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
 
+class timer_heap;
+
 struct timer {
     std::int64_t when = 0;                    // deadline (nanotime)
     std::int64_t period = 0;                  // > 0: fires again every period
     void (*fire)(timer*, std::int64_t now) = nullptr;  // the callback
     void* arg = nullptr;                      // for the callback
     std::int32_t index = -1;                  // position in the heap, -1 when not pending
+    timer_heap* heap = nullptr;               // the heap it was last added to (timer_heaps)
     /// on_pop (optional): called under the heap's lock when t is taken out to fire; `again` if
     /// a periodic t was put back. Lets an owner that may be destroyed concurrently keep t
     /// alive until its callback returns.
     void (*on_pop)(timer*, bool again) = nullptr;
 };
 
-class timer_heap {
+class alignas(64) timer_heap {
 public:
     /// add: makes t pending (t must not be). Returns true if t became the earliest deadline.
     bool add(timer* t) noexcept {
@@ -162,6 +167,62 @@ private:
     mutable spinlock lock_;  // protects heap_ and every pending timer's index
     std::vector<entry> heap_;
     std::atomic<std::int64_t> next_when_{never};
+};
+
+/// timer_heaps: one heap per worker, plus one for every other thread (Go keeps one per P), so
+/// workers that start and fire timers at a high rate do not contend for one lock. A timer joins
+/// the heap of the thread that adds it and remembers it there (t->heap); its owner adds and stops
+/// it under its own synchronisation, so t->heap never changes under a stop(). Any thread may fire
+/// the due timers of any heap: a worker fires its own at every switch, an idle worker, the poller
+/// and sysmon fire everybody's.
+class timer_heaps {
+public:
+    /// init: n heaps (called once, before any timer is added).
+    void init(int n) {
+        heaps_ = std::make_unique<timer_heap[]>(static_cast<std::size_t>(n));
+        n_ = n;
+    }
+
+    timer_heap& operator[](int i) noexcept { return heaps_[static_cast<std::size_t>(i)]; }
+
+    /// add: makes t pending in heap i.
+    void add(timer* t, int i) noexcept {
+        timer_heap& h = (*this)[i];
+        t->heap = &h;
+        h.add(t);
+    }
+
+    /// stop: removes t if pending; returns whether it was.
+    bool stop(timer* t) noexcept {
+        timer_heap* h = t->heap;
+        return h != nullptr && h->stop(t);
+    }
+
+    /// next_when: the earliest deadline of all heaps, or `never` (lock-free, as each heap's).
+    std::int64_t next_when() const noexcept {
+        std::int64_t when = never;
+        for (int i = 0; i < n_; ++i) when = std::min(when, heaps_[static_cast<std::size_t>(i)].next_when());
+        return when;
+    }
+
+    /// run_expired: fires every timer of every heap due at `now`; returns how many fired.
+    int run_expired(std::int64_t now) noexcept {
+        int fired = 0;
+        for (int i = 0; i < n_; ++i)
+            if (heaps_[static_cast<std::size_t>(i)].next_when() <= now)
+                fired += heaps_[static_cast<std::size_t>(i)].run_expired(now);
+        return fired;
+    }
+
+    std::size_t size() const noexcept {
+        std::size_t total = 0;
+        for (int i = 0; i < n_; ++i) total += heaps_[static_cast<std::size_t>(i)].size();
+        return total;
+    }
+
+private:
+    std::unique_ptr<timer_heap[]> heaps_;
+    int n_ = 0;
 };
 
 }  // namespace gocsp::detail
