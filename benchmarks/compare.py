@@ -186,7 +186,9 @@ def run_once(path, workload, n, timeout, env=None):
         rec["reason"] = skipped[0][skipped[0].find("skipped"):]
         return rec
     if cp.returncode != 0:
-        why = tail(cp.stderr, 1) or tail(cp.stdout, 1)
+        # A panic (gocsp's or Go's) names its cause on its first line; the rest is a dump.
+        panics = [ln.strip() for ln in cp.stderr.splitlines() if ln.startswith("panic: ")]
+        why = panics[0] if panics else (tail(cp.stderr, 1) or tail(cp.stdout, 1))
         rec["reason"] = "exit %d%s" % (cp.returncode, (": " + why) if why else "")
         return rec
     if not ours:
