@@ -318,6 +318,9 @@ def main(argv):
     summary = {}
     gave_up = {}  # (impl, workload) -> why: a timeout is not tried again at the same or larger N
     started = time.monotonic()
+    load_at_start = os.getloadavg()
+    commit = command_output(["git", "-C", os.path.dirname(os.path.abspath(__file__)),
+                             "describe", "--always", "--dirty=+changes"])
     for label, w, ns, env, _ in cases:
         raw[label] = {name: [] for name, _ in a.impls}
         for rnd in range(a.runs):
@@ -354,6 +357,7 @@ def main(argv):
     if a.json:
         doc = {"argv": sys.argv, "title": a.title, "runs": a.runs, "timeout_s": a.timeout,
                "elapsed_s": elapsed, "implementations": dict(a.impls),
+               "loadavg_start": load_at_start, "commit": commit,
                "n": {"%s:%s" % (i or "*", w): n for (i, w), n in a.ns.items()},
                "sweep": "n" if a.sweep_n else "workers" if a.workers else None,
                "workloads": workloads,
@@ -394,9 +398,14 @@ def cmake_cache(build_dir):
     return cache
 
 
-def machine_facts(build_dir):
-    """(name, value) pairs describing where and with what the benchmarks ran."""
+def machine_facts(build_dir, docs):
+    """(name, value) pairs describing where and with what the benchmarks ran (docs: the runs'
+    JSON documents, for what they recorded when they started)."""
     facts = []
+    first = docs[0][1] if docs else {}
+    if first.get("commit"):
+        facts.append(("gocsp commit", "`%s` (`git describe`; +changes: uncommitted changes)"
+                      % first["commit"]))
     cpu = None
     try:
         with open("/proc/cpuinfo") as f:
@@ -444,8 +453,9 @@ def machine_facts(build_dir):
     except OSError:
         pass
     facts.append(("Boost (Context, Fiber)", boost or "unknown"))
-    load = os.getloadavg()
-    facts.append(("load average at report time", "%.2f %.2f %.2f" % load))
+    if first.get("loadavg_start"):
+        facts.append(("load average when the runs started",
+                      "%.2f %.2f %.2f (1, 5, 15 min)" % tuple(first["loadavg_start"])))
     facts.append(("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
     return facts
 
@@ -583,11 +593,12 @@ def report(argv):
             md += [f.read().rstrip(), ""]
 
     md += ["## Machine and build", "", "| | |", "| --- | --- |"]
-    md += ["| %s | %s |" % (k, v) for k, v in machine_facts(a.build_dir)]
+    md += ["| %s | %s |" % (k, v) for k, v in machine_facts(a.build_dir, docs)]
     md += ["", "Reproduce with `%s` from the repository root (it took %.0f minutes of "
            "benchmark runs here)." % (a.command, total_s / 60.0), ""]
 
     verdicts = []
+    explained = set()
     for stem, doc in docs:
         impls = list(doc["implementations"])
         title = doc.get("title") or stem
@@ -604,17 +615,6 @@ def report(argv):
             md += ["![%s: peer/gocsp ratios](%s/%s)" % (title, rel, png), ""]
             for label, w in cases:
                 s = doc["summary"][label]
-                if "go" in s:
-                    r = ratio(s, "go")
-                    if r is not None and r < 1.0:
-                        verdicts.append("- **%s**: gocsp %s Go: Go's median is %.2f of gocsp's "
-                                        "(gocsp's %s is %.2fx Go's)." % (
-                                            label, BEHIND.get(w, "is slower than"), r,
-                                            metric_for(w)[1], 1 / r))
-                        if w in gaps:
-                            verdicts.append("")
-                            verdicts += ["  " + line if line else "" for line in gaps[w]]
-                            verdicts.append("")
                 if "thread" in s and w in ("pingpong", "spawn"):
                     r = ratio(s, "thread")
                     if r is not None:
@@ -633,12 +633,29 @@ def report(argv):
                 md += ["- " + n for n in notes]
                 if notes:
                     md.append("")
+        # Every case (main table and sweeps) where gocsp trails Go, with the reason once per
+        # workload.
+        behind = {}
+        for c in doc["cases"]:
+            label, w = c["label"], c["workload"]
+            r = ratio(doc["summary"][label], "go") if "go" in doc["summary"][label] else None
+            if r is not None and r < 1.0:
+                behind.setdefault(w, []).append((label, r))
+        for w, points in behind.items():
+            verdicts.append("- **%s** (%s): gocsp %s Go; Go's median over gocsp's (%s): %s." % (
+                ", ".join(label for label, _ in points), title, BEHIND.get(w, "is slower than"),
+                metric_for(w)[1], ", ".join("%.2f" % r for _, r in points)))
+            if w in gaps and w not in explained:
+                explained.add(w)
+                verdicts.append("")
+                verdicts += ["  " + line if line else "" for line in gaps[w]]
+                verdicts.append("")
         md.append("%d run(s) per implementation and case; %.0f s of runs." % (
             doc["runs"], doc.get("elapsed_s") or 0))
         md.append("")
 
     if not any(v.startswith("- **") for v in verdicts):
-        verdicts.insert(0, "- gocsp is at or below Go's figure on every workload of the main table.")
+        verdicts.insert(0, "- gocsp is at or below Go's figure on every workload and every point of the sweeps.")
     at = md.index("## Machine and build")
     md[at:at] = ["## Verdict", ""] + verdicts + [""]
     with open(a.out, "w") as f:
