@@ -454,8 +454,14 @@ def machine_facts(build_dir, docs):
         pass
     facts.append(("Boost (Context, Fiber)", boost or "unknown"))
     if first.get("loadavg_start"):
+        load = tuple(first["loadavg_start"])
+        note = ""
+        if load[0] > 2 * (os.cpu_count() or 1):
+            note = (" - high figures right after an earlier run of this suite are that run's "
+                    "std::thread runners (up to 20,000 threads), which Linux's "
+                    "load average counts for minutes after they end")
         facts.append(("load average when the runs started",
-                      "%.2f %.2f %.2f (1, 5, 15 min)" % tuple(first["loadavg_start"])))
+                      "%.2f %.2f %.2f (1, 5, 15 min)%s" % (load + (note,))))
     facts.append(("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
     return facts
 
