@@ -678,7 +678,7 @@ inline g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
     ++w->schedtick;
     w->public_tick.store(w->schedtick, std::memory_order_relaxed);
     if (w->schedtick % 61 == 0) {
-        if (fire_timers && timers_.next_when() != never) run_due_timers();
+        if (fire_timers) run_due_timers();
         if (!global_.empty())
             if (g* gp = take_global(w, 1)) return gp;
     }

@@ -12,10 +12,10 @@
 // Adding and stopping are O(log n); a million pending timers are fine.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <algorithm>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -184,6 +184,7 @@ public:
     }
 
     timer_heap& operator[](int i) noexcept { return heaps_[static_cast<std::size_t>(i)]; }
+    const timer_heap& operator[](int i) const noexcept { return heaps_[static_cast<std::size_t>(i)]; }
 
     /// add: makes t pending in heap i.
     void add(timer* t, int i) noexcept {
@@ -201,22 +202,20 @@ public:
     /// next_when: the earliest deadline of all heaps, or `never` (lock-free, as each heap's).
     std::int64_t next_when() const noexcept {
         std::int64_t when = never;
-        for (int i = 0; i < n_; ++i) when = std::min(when, heaps_[static_cast<std::size_t>(i)].next_when());
+        for (int i = 0; i < n_; ++i) when = std::min(when, (*this)[i].next_when());
         return when;
     }
 
     /// run_expired: fires every timer of every heap due at `now`; returns how many fired.
     int run_expired(std::int64_t now) noexcept {
         int fired = 0;
-        for (int i = 0; i < n_; ++i)
-            if (heaps_[static_cast<std::size_t>(i)].next_when() <= now)
-                fired += heaps_[static_cast<std::size_t>(i)].run_expired(now);
+        for (int i = 0; i < n_; ++i) fired += (*this)[i].run_expired(now);
         return fired;
     }
 
     std::size_t size() const noexcept {
         std::size_t total = 0;
-        for (int i = 0; i < n_; ++i) total += heaps_[static_cast<std::size_t>(i)].size();
+        for (int i = 0; i < n_; ++i) total += (*this)[i].size();
         return total;
     }
 
