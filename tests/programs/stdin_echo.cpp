@@ -2,6 +2,8 @@
 // then "eof" - through gocsp::io, so a pipe or terminal parks the goroutine on the poller and
 // a regular file goes through the blocking pool. Meanwhile another goroutine keeps counting
 // (it would stall if the reader blocked the only worker); the count is printed at the end.
+// main waits for the counting goroutine to stop before it returns: that goroutine uses main's
+// locals, which die with main (in C++, unlike Go, nothing keeps them alive for a goroutine).
 #include <gocsp/gocsp.hpp>
 
 #include <atomic>
@@ -12,12 +14,13 @@ int main() {
     namespace io = gocsp::io;
     std::atomic<bool> finished{false};
     std::atomic<long> ticks{0};
-    gocsp::chan<int> done(0);
-    gocsp::go([&] {
+    gocsp::chan<int> done(0), stopped(0);
+    gocsp::go([&finished, &ticks, stopped] {
         while (!finished.load()) {
             gocsp::sleep_for(std::chrono::milliseconds(1));
             ++ticks;
         }
+        stopped.close();  // its own copy of the handle: main may return the moment this wakes it
     });
     gocsp::go([&] {
         io::scanner input(io::stdin_reader());
@@ -29,6 +32,7 @@ int main() {
     });
     done.recv();
     finished = true;
+    stopped.recv();
     std::fprintf(stderr, "ticks=%ld\n", ticks.load());
     return 0;
 }
