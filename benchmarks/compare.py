@@ -318,6 +318,7 @@ def main(argv):
     summary = {}
     gave_up = {}  # (impl, workload) -> why: a timeout is not tried again at the same or larger N
     started = time.monotonic()
+    started_utc = time.time()
     load_at_start = os.getloadavg()
     commit = command_output(["git", "-C", os.path.dirname(os.path.abspath(__file__)),
                              "describe", "--always", "--dirty=+changes"])
@@ -357,7 +358,7 @@ def main(argv):
     if a.json:
         doc = {"argv": sys.argv, "title": a.title, "runs": a.runs, "timeout_s": a.timeout,
                "elapsed_s": elapsed, "implementations": dict(a.impls),
-               "loadavg_start": load_at_start, "commit": commit,
+               "loadavg_start": load_at_start, "commit": commit, "started_utc": started_utc,
                "n": {"%s:%s" % (i or "*", w): n for (i, w), n in a.ns.items()},
                "sweep": "n" if a.sweep_n else "workers" if a.workers else None,
                "workloads": workloads,
@@ -462,7 +463,9 @@ def machine_facts(build_dir, docs):
                     "load average counts for minutes after they end")
         facts.append(("load average when the runs started",
                       "%.2f %.2f %.2f (1, 5, 15 min)%s" % (load + (note,))))
-    facts.append(("date", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+    starts = [d["started_utc"] for _, d in docs if d.get("started_utc")]
+    if starts:
+        facts.append(("date of the runs", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(min(starts)))))
     return facts
 
 
@@ -581,7 +584,10 @@ def report(argv):
     docs = []
     for path in a.json:
         with open(path) as f:
-            docs.append((os.path.splitext(os.path.basename(path))[0], json.load(f)))
+            doc = json.load(f)
+        # Older documents lack the start time: the file was written when that run ended.
+        doc.setdefault("started_utc", os.path.getmtime(path) - (doc.get("elapsed_s") or 0))
+        docs.append((os.path.splitext(os.path.basename(path))[0], doc))
     os.makedirs(a.plots, exist_ok=True)
     rel = os.path.relpath(a.plots, os.path.dirname(os.path.abspath(a.out)))
     total_s = sum(d.get("elapsed_s") or 0 for _, d in docs)
