@@ -153,7 +153,8 @@ inline int main_with(int argc, char** argv, const char* name, std::span<const wo
 }
 
 /// The timers workload's summary from every wake-up's lateness in nanoseconds: the extra fields
-/// (median and 99th percentile in microseconds, number of sleeps); fails when there is none.
+/// (median, 10th, 90th and 99th percentiles in microseconds, number of sleeps); fails when there
+/// is none.
 inline std::string timers_extra(std::vector<std::int64_t>& late_ns) {
     if (late_ns.empty()) fail("timers: no samples");
     auto quantile = [&](double q) {
@@ -161,10 +162,11 @@ inline std::string timers_extra(std::vector<std::int64_t>& late_ns) {
         std::nth_element(late_ns.begin(), late_ns.begin() + static_cast<long>(k), late_ns.end());
         return static_cast<double>(late_ns[k]) / 1e3;
     };
-    const double median = quantile(0.5), p99 = quantile(0.99);
-    char extra[96];
-    std::snprintf(extra, sizeof extra, " median_late_us=%.1f p99_late_us=%.1f sleeps=%zu", median, p99,
-                  late_ns.size());
+    const double median = quantile(0.5), p10 = quantile(0.1), p90 = quantile(0.9), p99 = quantile(0.99);
+    char extra[160];
+    std::snprintf(extra, sizeof extra,
+                  " median_late_us=%.1f p10_late_us=%.1f p90_late_us=%.1f p99_late_us=%.1f sleeps=%zu", median,
+                  p10, p90, p99, late_ns.size());
     return extra;
 }
 

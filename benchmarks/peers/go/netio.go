@@ -132,6 +132,8 @@ func runTimers(n int) (result, error) {
 	}
 	return result{elapsed: elapsed, ops: len(all), extra: []string{
 		fmt.Sprintf("median_late_us=%.1f", quantile(0.5)),
+		fmt.Sprintf("p10_late_us=%.1f", quantile(0.1)),
+		fmt.Sprintf("p90_late_us=%.1f", quantile(0.9)),
 		fmt.Sprintf("p99_late_us=%.1f", quantile(0.99)),
 		fmt.Sprintf("sleeps=%d", len(all)),
 	}}, nil
