@@ -144,13 +144,13 @@ TEST_CASE("chan_caps: values arrive uncorrupted, in FIFO order from one sender, 
 
         // P senders of 0..L-1, P receivers of L values each: every value arrives P times.
         for (int p = 0; p < P; ++p) {
-            gocsp::go([c, L] {
+            gocsp::go([c] {
                 for (int i = 0; i < L; ++i) c.send(i);
             });
         }
         gocsp::chan<std::map<int, int>> done(0);
         for (int p = 0; p < P; ++p) {
-            gocsp::go([c, done, L] {
+            gocsp::go([c, done] {
                 std::map<int, int> recv;
                 for (int i = 0; i < L; ++i) ++recv[c.recv()];
                 done.send(std::move(recv));

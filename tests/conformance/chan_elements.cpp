@@ -91,7 +91,7 @@ TEST_CASE("chan_elements: move-only values through unbuffered and buffered chann
         INFO("cap " << cap);
         gocsp::chan<std::unique_ptr<int>> c(cap);
         const int n = 200;
-        gocsp::go([c, n] {
+        gocsp::go([c] {
             for (int i = 0; i < n; ++i) {
                 auto p = std::make_unique<int>(i);
                 if (i % 2 == 0) c.send(std::move(p));
@@ -193,7 +193,7 @@ TEST_CASE("chan_elements: every value is destroyed exactly once, including value
             next_id += n;
             gocsp::wait_group wg;
             wg.add(1);
-            gocsp::go([c, first, n, &wg]() mutable {
+            gocsp::go([c, first, &wg]() mutable {
                 {
                     // The goroutine's handle must be gone before wg.done(): values left in the
                     // buffer die with the last handle, and the checks below run after wg.wait().
@@ -435,7 +435,7 @@ TEST_CASE("chan_elements: a send happens before the matching receive completes")
         INFO("cap " << cap);
         std::vector<int> data(static_cast<std::size_t>(n), 0);
         gocsp::chan<int> c(cap);
-        gocsp::go([&data, c, n] {
+        gocsp::go([&data, c] {
             for (int i = 0; i < n; ++i) {
                 data[static_cast<std::size_t>(i)] = i * 7 + 1;
                 c.send(i);
@@ -465,7 +465,7 @@ TEST_CASE("chan_elements: an unbuffered receive happens before the send complete
         gocsp::chan<int> c(cap);
         gocsp::wait_group wg;
         wg.add(1);
-        gocsp::go([&before_recv, c, n, &wg] {
+        gocsp::go([&before_recv, c, &wg] {
             for (int k = 0; k < n; ++k) {
                 if (k % 16 == 0) gocsp::sleep_for(50us);  // make the sender wait for us
                 else gocsp::yield();

@@ -54,7 +54,7 @@ TEST_CASE("fifo: a buffered channel stays FIFO while it wraps around and a concu
         INFO("cap " << cap);
         gocsp::chan<int> ch(cap);
         const int n = stress_iterations;
-        gocsp::go([ch, n] {
+        gocsp::go([ch] {
             for (int i = 0; i < n; ++i) ch.send(i);
             ch.close();
         });
