@@ -3,13 +3,32 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.hpp"
+
 namespace gocsp::detail {
+
+/// spin_for: calls done() in a pause loop for up to max_ns; returns whether it returned true.
+/// Before a thread sleeps on a futex: a wake-up that comes within microseconds then costs
+/// neither thread a trip through the kernel's scheduler.
+template <class Done>
+bool spin_for(std::int64_t max_ns, Done done) noexcept {
+    using clock = std::chrono::steady_clock;
+    const auto until = clock::now() + std::chrono::nanoseconds(max_ns);
+    for (;;) {
+        for (int i = 0; i < 16; ++i) {
+            if (done()) return true;
+            cpu_relax();
+        }
+        if (clock::now() >= until) return false;
+    }
+}
 
 /// futex_wait: sleeps while *word == expected, until futex_wake, a signal, or the relative
 /// timeout (nanoseconds, negative = none) runs out. May return spuriously; callers loop.
@@ -33,20 +52,35 @@ inline void futex_wake(std::atomic<std::uint32_t>& word, int n = 1) noexcept {
               nullptr, 0);
 }
 
-/// thread_event: a one-shot, resettable event for one sleeping thread.
+/// thread_event: a one-shot, resettable event for one waiting thread.
 /// wait() returns once notify() has been called since the last wait(); it consumes the
 /// notification. notify() may come before wait(); it is never lost.
+///
+/// state_: 0 nothing pending, 1 notified, 2 the waiter sleeps in the kernel. wait() may first
+/// spin for a while (a hand-off from a goroutine often comes within microseconds, and a waiter
+/// that is still on its core then costs nobody a system call) and only then announces itself
+/// with 2 and sleeps; notify() makes a system call only for a sleeper.
 class thread_event {
 public:
-    void wait() noexcept {
-        while (state_.exchange(0, std::memory_order_acquire) == 0) {
-            futex_wait(state_, 0);
+    /// wait: returns once notified, after spinning for up to spin_ns first.
+    void wait(std::int64_t spin_ns = 0) noexcept {
+        if (spin_ns > 0 && spin_for(spin_ns, [this] { return state_.load(std::memory_order_relaxed) == 1; }) &&
+            state_.exchange(0, std::memory_order_acquire) == 1)
+            return;
+        for (;;) {
+            std::uint32_t s = state_.load(std::memory_order_relaxed);
+            if (s == 1) {
+                if (state_.exchange(0, std::memory_order_acquire) == 1) return;
+                continue;
+            }
+            if (s == 0 && !state_.compare_exchange_weak(s, 2, std::memory_order_relaxed)) continue;
+            futex_wait(state_, 2);
         }
     }
     /// wait_for: like wait(), but gives up after timeout_ns; returns whether it was notified.
     bool wait_for(std::int64_t timeout_ns) noexcept;
     void notify() noexcept {
-        if (state_.exchange(1, std::memory_order_release) == 0) futex_wake(state_);
+        if (state_.exchange(1, std::memory_order_release) == 2) futex_wake(state_);
     }
 
 private:
@@ -54,9 +88,10 @@ private:
 };
 
 inline bool thread_event::wait_for(std::int64_t timeout_ns) noexcept {
-    if (state_.exchange(0, std::memory_order_acquire) != 0) return true;
-    futex_wait(state_, 0, timeout_ns);
-    return state_.exchange(0, std::memory_order_acquire) != 0;
+    if (state_.exchange(0, std::memory_order_acquire) == 1) return true;
+    std::uint32_t s = 0;
+    if (state_.compare_exchange_strong(s, 2, std::memory_order_relaxed)) futex_wait(state_, 2, timeout_ns);
+    return state_.exchange(0, std::memory_order_acquire) == 1;
 }
 
 }  // namespace gocsp::detail

@@ -6,7 +6,7 @@
 //   blocks or yields switches straight to the next local goroutine when there is one, and to g0
 //   otherwise; g0 searches (timers, global queue, stealing) and finally parks the thread.
 //   Non-worker threads (main(), std::threads) submit to the global queue and block on a futex
-//   when they park. A monitor thread (sysmon) rescues work stranded behind a goroutine that runs
+//   when they park, after spinning for a few microseconds if a core is free (thread_wait). A monitor thread (sysmon) rescues work stranded behind a goroutine that runs
 //   for long without blocking, and fires overdue timers when every worker is busy.
 //
 // The switch protocol (runtime rules 6 and 7)
@@ -279,6 +279,10 @@ private:
     static void on_exit() noexcept;
 
     int nworkers_ = 1;
+    int ncpu_ = 1;                              // cores (hardware_concurrency)
+    std::atomic<int> thread_spinners_{0};       // plain threads spinning in thread_wait
+    static constexpr std::int64_t thread_spin_ns = 20'000;
+    void thread_wait(g* gp) noexcept;
     worker* workers_ = nullptr;
     stack_pool* default_pool_ = nullptr;
     g_slot_pool gslot_pool_;
@@ -352,7 +356,8 @@ inline scheduler::scheduler() {
     if (n <= 0) {
         if (const char* env = std::getenv("GOCSP_MAXPROCS")) n = std::atoi(env);
     }
-    if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    ncpu_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (n <= 0) n = ncpu_;
     nworkers_ = n;
     cfg.maxprocs.store(n);
     default_stack_ = round_up(std::max(cfg.stack_size.load(), min_stack_size), page_size());
@@ -588,7 +593,7 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
         gp->status.store(g_status::waiting, std::memory_order_release);
         if (after) after(arg);
         if (npidle_.load(std::memory_order_seq_cst) == nworkers_) poke_sysmon();  // a deadlock?
-        gp->event.wait();
+        thread_wait(gp);
         gp->status.store(g_status::running, std::memory_order_relaxed);
         gp->reason.store(wait_reason::none, std::memory_order_relaxed);
         return;
@@ -601,6 +606,21 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
     g* next = pick_local(w, false);
     switch_to(w, gp, next ? next : &w->g0, after, arg);
     gp->reason.store(wait_reason::none, std::memory_order_relaxed);
+}
+
+// thread_wait: a plain thread waits for its ready(). It spins first (for up to thread_spin_ns)
+// when a core is free - fewer busy workers and spinning threads than cores - since a
+// goroutine's answer often comes within microseconds; with every core taken, spinning would
+// only slow the goroutines it waits for, so it sleeps at once.
+inline void scheduler::thread_wait(g* gp) noexcept {
+    const int busy = nworkers_ - npidle_.load(std::memory_order_relaxed);
+    if (busy + thread_spinners_.load(std::memory_order_relaxed) >= ncpu_) {
+        gp->event.wait();
+        return;
+    }
+    thread_spinners_.fetch_add(1, std::memory_order_relaxed);
+    gp->event.wait(thread_spin_ns);
+    thread_spinners_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 inline void scheduler::ready(g* gp, bool as_next) noexcept {
