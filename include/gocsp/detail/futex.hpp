@@ -64,9 +64,7 @@ class thread_event {
 public:
     /// wait: returns once notified, after spinning for up to spin_ns first.
     void wait(std::int64_t spin_ns = 0) noexcept {
-        if (spin_ns > 0 && spin_for(spin_ns, [this] { return state_.load(std::memory_order_relaxed) == 1; }) &&
-            state_.exchange(0, std::memory_order_acquire) == 1)
-            return;
+        if (spin_ns > 0) spin_for(spin_ns, [this] { return state_.load(std::memory_order_relaxed) == 1; });
         for (;;) {
             std::uint32_t s = state_.load(std::memory_order_relaxed);
             if (s == 1) {

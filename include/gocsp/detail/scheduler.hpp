@@ -6,8 +6,9 @@
 //   blocks or yields switches straight to the next local goroutine when there is one, and to g0
 //   otherwise; g0 searches (timers, global queue, stealing) and finally parks the thread.
 //   Non-worker threads (main(), std::threads) submit to the global queue and block on a futex
-//   when they park, after spinning for a few microseconds if a core is free (thread_wait). A monitor thread (sysmon) rescues work stranded behind a goroutine that runs
-//   for long without blocking, and fires overdue timers when every worker is busy.
+//   when they park, after spinning for a few microseconds if a core is free (thread_wait). A
+//   monitor thread (sysmon) rescues work stranded behind a goroutine that runs for long without
+//   blocking, and fires overdue timers when every worker is busy.
 //
 // The switch protocol (runtime rules 6 and 7)
 //   switch_to(from, to, fn, arg) records (fn, arg) in the worker, then jumps. The first thing
@@ -277,12 +278,12 @@ private:
     void sysmon_main();
     [[noreturn]] static void halt(worker* w) noexcept;
     static void on_exit() noexcept;
-
-    int nworkers_ = 1;
-    int ncpu_ = 1;                              // cores (hardware_concurrency)
-    std::atomic<int> thread_spinners_{0};       // plain threads spinning in thread_wait
     static constexpr std::int64_t thread_spin_ns = 20'000;
     void thread_wait(g* gp) noexcept;
+
+    int nworkers_ = 1;
+    int ncpu_ = 1;                         // cores (hardware_concurrency)
+    std::atomic<int> thread_spinners_{0};  // plain threads spinning in thread_wait
     worker* workers_ = nullptr;
     stack_pool* default_pool_ = nullptr;
     g_slot_pool gslot_pool_;
