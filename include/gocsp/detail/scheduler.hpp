@@ -263,6 +263,7 @@ private:
     void notify(worker* v) noexcept;
     bool unidle(worker* w) noexcept;
     void go_idle(worker* w) noexcept;
+    bool trim_step(worker* w) noexcept;
     bool poll(worker* w) noexcept;
     int netpoll(std::int64_t timeout_ns) noexcept;
     void wait_wake(worker* w) noexcept;
@@ -465,7 +466,6 @@ inline void scheduler::attach_stack(worker* w, g* gp) noexcept {
 #if GOCSP_ASAN
     __asan_unpoison_memory_region(stk.bottom, stk.size);
 #endif
-    if constexpr (debug_build) std::memcpy(stk.bottom, &stack_canary, sizeof stack_canary);
     gp->stk = stk;
     context_init_fiber(gp->ctx, stk.bottom, stk.size, stk.top(), &scheduler::trampoline);
 }
@@ -545,14 +545,6 @@ inline void scheduler::release_dead(void* arg) noexcept {
 
 inline void scheduler::switch_to(worker* w, g* from, g* to, void (*fn)(void*), void* arg,
                                  bool from_dies) noexcept {
-    if constexpr (debug_build) {
-        if (from != &w->g0 && std::memcmp(from->stk.bottom, &stack_canary, sizeof stack_canary) != 0) {
-            char msg[96];
-            std::snprintf(msg, sizeof msg, "stack overflow in goroutine %llu (stack of %zu bytes)",
-                          static_cast<unsigned long long>(from->id), from->stk.size);
-            fatal(msg);
-        }
-    }
     if (GOCSP_UNLIKELY(to->stk.bottom == nullptr)) attach_stack(w, to);
     w->spawn_streak = 0;
     w->post_fn = fn;
@@ -796,8 +788,28 @@ inline g* scheduler::find_runnable(worker* w) noexcept {
                 return gp;
             }
         }
+        // Nothing to run: before going idle, give the memory of one step's worth of surplus free
+        // stacks back (one worker at a time; stack_pool::trim_step), then look for work again.
+        // The worker stays off the idle list meanwhile, so no wake-up waits for it, and work
+        // that arrives is picked up after one step at most.
+        if (trim_step(w)) continue;
         go_idle(w);
     }
+}
+
+// trim_step: one step of giving surplus free stacks back to the kernel; false if there was
+// nothing to do (or another worker is at it), true if the caller should look for work again.
+// A spinning worker stops spinning first, so that work submitted meanwhile wakes an idle worker
+// rather than waiting for this one.
+inline bool scheduler::trim_step(worker* w) noexcept {
+    if (!default_pool_->needs_trim()) return false;
+    if (w->spinning) {
+        w->spinning = false;
+        nspinning_.fetch_sub(1, std::memory_order_seq_cst);
+        full_fence();
+        if (any_queued()) return true;  // submitted while we spun: look again first
+    }
+    return default_pool_->trim_step();
 }
 
 // stop_spinning: the worker found work. If it was the last searcher, another one is woken to
@@ -908,7 +920,6 @@ inline void scheduler::go_idle(worker* w) noexcept {
             return;
         }
     } else if (!poll(w) && w->wake.load(std::memory_order_acquire) == 0) {
-        default_pool_->trim();
         futex_wait(w->wake, 0);
     }
     if (w->wake.load(std::memory_order_acquire) != 0 || !unidle(w)) wait_wake(w);
@@ -1086,9 +1097,12 @@ inline void scheduler::sysmon_main() {
     }
 }
 
-// A fault in the guard page of the running goroutine's stack is reported as Go reports a stack
-// overflow ("fatal error: stack overflow", the goroutine, exit status 2). Any other fault gets the
-// default action. Installed only where no SIGSEGV handler exists yet (sanitizers have their own).
+// A fault anywhere in the guard region of the running goroutine's stack (the stack_guard_size
+// bytes below it) is reported as Go reports a stack overflow ("fatal error: stack overflow", the
+// goroutine, exit status 2). Any other fault gets the default action. The handler runs on the
+// worker's alternate signal stack (worker_main sets it up; the faulting stack is full) and calls
+// only async-signal-safe functions (strlen, write, _exit, sigaction). Installed only where no
+// SIGSEGV handler exists yet (the sanitizers have their own, which report the overflow themselves).
 inline void scheduler::install_overflow_handler() noexcept {
     struct sigaction old{};
     if (::sigaction(SIGSEGV, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) return;
@@ -1104,7 +1118,7 @@ inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
     g* gp = w ? w->current : nullptr;
     auto* addr = static_cast<char*>(info->si_addr);
     if (gp && gp != &w->g0 && gp->stk.bottom && addr < gp->stk.bottom &&
-        addr >= gp->stk.bottom - static_cast<std::ptrdiff_t>(page_size())) {
+        addr >= gp->stk.bottom - static_cast<std::ptrdiff_t>(stack_guard_size)) {
         // Only async-signal-safe calls from here on.
         auto put = [](const char* text) { [[maybe_unused]] auto r = ::write(2, text, std::strlen(text)); };
         auto put_number = [&put](unsigned long long v) {

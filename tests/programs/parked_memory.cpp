@@ -1,0 +1,55 @@
+// Resident memory added per parked goroutine, measured as `gocsp_bench parked` measures it: N
+// goroutines blocked receiving on one channel, VmRSS before and 50 ms after they all started.
+//
+//   parked_memory N      prints "bytes_per_goroutine=B"
+//
+// This file is built with assertions (NDEBUG undefined, whatever the build type says);
+// parked_memory_ndebug.cpp includes it with NDEBUG defined. Debug aids must not cost memory: the
+// two figures must agree.
+#ifndef GOCSP_PARKED_MEMORY_NDEBUG
+#undef NDEBUG
+#endif
+
+#include <gocsp/gocsp.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace {
+
+long rss_kb() {
+    long kb = 0;
+    if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+        char line[256];
+        while (std::fgets(line, sizeof line, f))
+            if (std::sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+        std::fclose(f);
+    }
+    return kb;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const long n = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 10000;
+    gocsp::chan<int> ch(0);
+    gocsp::wait_group started, finished;
+    const long before = rss_kb();
+    started.add(n);
+    finished.add(n);
+    for (long i = 0; i < n; ++i)
+        gocsp::go([&] {
+            started.done();
+            ch.recv();
+            finished.done();
+        });
+    started.wait();
+    gocsp::sleep_for(std::chrono::milliseconds(50));
+    const long after = rss_kb();
+    ch.close();
+    finished.wait();
+    std::printf("bytes_per_goroutine=%.1f debug=%d\n", static_cast<double>(after - before) * 1024.0 / static_cast<double>(n),
+                gocsp::detail::debug_build ? 1 : 0);
+    return 0;
+}
