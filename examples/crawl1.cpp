@@ -10,15 +10,22 @@
 // gocsp's blocking pool, which runs at most 1024 at once and queues the rest. Nor does the
 // program end: when the site is exhausted the main loop waits on the worklist for ever - and,
 // with nothing left that could send, the runtime reports a deadlock, as Go's does.
+//
+// Like Go's crawl1 it defines no flags and takes every argument as a URL, except that -h and
+// -help print the usage, as in every example. A link's fragment is dropped before the seen set
+// ("/a/b.html#top" is the page /a/b.html: see crawl/seen_links.hpp).
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <gocsp/gocsp.hpp>
 
-#include "crawl/crawl.hpp"  // crawl(url): print, extract, log errors
+#include "crawl/crawl.hpp"       // crawl(url): print, extract, log errors
+#include "crawl/seen_links.hpp"  // without_fragment(url)
+#include "flags.hpp"
 
 int main(int argc, char* argv[]) {
+    flag::parse_help(argc, argv);
     gocsp::chan<std::vector<std::string>> worklist(0);
 
     // Start with the command-line arguments.
@@ -28,7 +35,8 @@ int main(int argc, char* argv[]) {
     // Crawl the web concurrently.
     std::unordered_map<std::string, bool> seen;
     for (const std::vector<std::string>& list : worklist) {
-        for (const std::string& link : list) {
+        for (const std::string& found_link : list) {
+            const std::string link = without_fragment(found_link);
             if (!seen[link]) {
                 seen[link] = true;
                 gocsp::go([worklist, link] { worklist << crawl(link); });

@@ -3,6 +3,8 @@
 // (benchmarks/run.sh measures the whole picture, against Go and Boost.Fiber too.)
 #include <gocsp/gocsp.hpp>
 
+#include "flags.hpp"  // flag::parse_help: -h and -help
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -45,7 +47,8 @@ private:
     std::optional<long> slot_;
 };
 
-int main() {
+int main(int argc, char** argv) {
+    flag::parse_help(argc, argv);
     std::printf("gocsp %s: %d worker threads\n\n", GOCSP_VERSION_STRING, gocsp::maxprocs());
 
     // 1. Sleeping goroutines park; they do not hold a thread.

@@ -7,9 +7,12 @@
 // though select picks at random among ready cases: here there is never more than one.
 #include <gocsp/gocsp.hpp>
 
+#include "flags.hpp"  // flag::parse_help: -h and -help
+
 #include <cstdio>
 
-int main() {
+int main(int argc, char** argv) {
+    flag::parse_help(argc, argv);
     gocsp::chan<int> ch(1);
     for (int i = 0; i < 10; ++i) {
         int x;

@@ -6,6 +6,7 @@
 //     bool& check = flag::boolean("check-leaks", false, "report leaks at exit"); // flag.Bool
 //     flag::parse(argc, argv);                                                  // flag.Parse()
 //     for (const std::string& a : flag::args()) ...                             // flag.Args()
+//     flag::parse_help(argc, argv);   // a program without flags: answers only -h and -help
 //
 //     log_print("done");        // "2026/11/28 03:00:00 done" on stderr        (log.Println)
 //     log_fatal(err.what());    // the same, then exit status 1                (log.Fatal)
@@ -17,7 +18,9 @@
 //     flag provided but not defined: -x
 //     invalid value "abc" for flag -port: parse error
 // then the usage ("Usage of <program>:" and each flag with its default), and exits with status
-// 2; -h and -help print the usage and exit 0. Durations are written as Go writes them: "300ms",
+// 2; -h and -help print the usage and exit 0. Every example answers -h and -help: one with
+// flags through parse, one without (whose Go original never calls flag.Parse) through parse_help,
+// which leaves its other arguments to it. Durations are written as Go writes them: "300ms",
 // "1.5s", "1m30s" (units ns, us, µs, ms, s, m, h).
 //
 // The flags live in one process-wide set (Go's flag.CommandLine); the references returned stay
@@ -54,6 +57,12 @@ std::chrono::nanoseconds& duration(const std::string& name, std::chrono::nanosec
 /// parse: parses the flags in argv[1...] (Go's flag.Parse). On a usage error prints the error
 /// and the usage on stderr and exits with status 2; -h or -help: the usage, exit status 0.
 void parse(int argc, char** argv);
+
+/// parse_help: for a program that takes no flags and reads its arguments itself (its Go original
+/// never calls flag.Parse): if argv[1] asks for help (-h, -help, --h or --help), prints the
+/// usage ("Usage of <program>:", no flags) on stderr and exits with status 0, as flag.Parse
+/// would; every other argument is left alone.
+void parse_help(int argc, char** argv);
 
 /// args: the arguments left after the flags (Go's flag.Args).
 const std::vector<std::string>& args();
@@ -239,6 +248,10 @@ T& define(const std::string& name, T init, const std::string& usage) {
     return ref;
 }
 
+/// is_help: name, a flag's name (what follows the minuses, up to any '='), is one that asks for
+/// the usage when no flag of that name is defined ("h" or "help", as in Go's flag package).
+inline bool is_help(std::string_view name) { return name == "h" || name == "help"; }
+
 /// fail: Go's failf: the message, then the usage, exit status 2.
 [[noreturn]] inline void fail(const std::string& message) {
     std::fprintf(stderr, "%s\n", message.c_str());
@@ -320,7 +333,7 @@ inline void parse(int argc, char** argv) {
         }
         const auto it = cl.flags.find(name);
         if (it == cl.flags.end()) {
-            if (name == "help" || name == "h") {
+            if (detail::is_help(name)) {
                 print_usage();
                 std::exit(0);
             }
@@ -340,6 +353,18 @@ inline void parse(int argc, char** argv) {
             detail::fail("invalid value " + detail::quote(text) + " for flag -" + std::string(name) + ": " + why);
     }
     cl.args.assign(argv + i, argv + argc);
+}
+
+inline void parse_help(int argc, char** argv) {
+    if (argc > 0) detail::the_command_line().program = argv[0];
+    if (argc < 2) return;
+    std::string_view arg = argv[1];
+    arg.remove_prefix(arg.starts_with("--") ? 2 : arg.starts_with("-") ? 1 : 0);
+    if (arg.size() == std::string_view(argv[1]).size()) return;  // not a flag
+    if (detail::is_help(arg.substr(0, arg.find('=')))) {
+        print_usage();
+        std::exit(0);
+    }
 }
 
 inline std::string format_duration(std::chrono::nanoseconds d) {

@@ -15,10 +15,13 @@
 // only overflow after three billion numbers (hours of printing).
 #include <gocsp/gocsp.hpp>
 
+#include "flags.hpp"  // flag::parse_help: -h and -help
+
 #include <cstdint>
 #include <cstdio>
 
-int main() {
+int main(int argc, char** argv) {
+    flag::parse_help(argc, argv);
     gocsp::chan<std::int64_t> naturals(0);
     gocsp::chan<std::int64_t> squares(0);
 

@@ -7,10 +7,13 @@
 // of 0 to 99, one per line: 0, 1, 4, ..., 9801.
 #include <gocsp/gocsp.hpp>
 
+#include "flags.hpp"  // flag::parse_help: -h and -help
+
 #include <cstdint>
 #include <cstdio>
 
-int main() {
+int main(int argc, char** argv) {
+    flag::parse_help(argc, argv);
     gocsp::chan<std::int64_t> naturals(0);
     gocsp::chan<std::int64_t> squares(0);
 

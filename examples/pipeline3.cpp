@@ -8,6 +8,8 @@
 // Prints 0, 1, 4, ..., 9801, as pipeline2.
 #include <gocsp/gocsp.hpp>
 
+#include "flags.hpp"  // flag::parse_help: -h and -help
+
 #include <cstdint>
 #include <cstdio>
 
@@ -25,7 +27,8 @@ void printer(gocsp::recv_chan<std::int64_t> in) {
     for (std::int64_t v : in) std::printf("%lld\n", static_cast<long long>(v));
 }
 
-int main() {
+int main(int argc, char** argv) {
+    flag::parse_help(argc, argv);
     gocsp::chan<std::int64_t> naturals(0);
     gocsp::chan<std::int64_t> squares(0);
     gocsp::go(counter, naturals);

@@ -1,10 +1,21 @@
 // crawl/seen_links.hpp - the seen set of crawl2 and crawl3: Go's `seen := make(map[string]bool)`,
-// and the depth limit of Exercise 8.6.
+// and the depth limit of Exercise 8.6; and without_fragment, which all three crawlers apply to
+// a link before it meets their seen set.
+//
+// Fragments. links::extract returns the links as the page wrote them, fragments included, as
+// the book's links.Extract does: "b.html#top" on /a/b.html is /a/b.html#top. A crawler that kept
+// them would take /a/b.html#top, /a/b.html#usage and /a/b.html for three pages and fetch the same
+// document three times (the fragment never reaches the server), so the crawlers drop the
+// fragment first, as crawlers written from the book commonly do: a page is fetched, and printed,
+// once, under its URL without a fragment. The command-line URLs are treated the same way.
 #pragma once
 
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+/// without_fragment: url with its fragment ("#..." and what follows) dropped.
+inline std::string without_fragment(const std::string& url) { return url.substr(0, url.find('#')); }
 
 /// found: the links on one page, as a crawler sends them to main; page is "" for the URLs given
 /// on the command line.
@@ -29,7 +40,8 @@ public:
     explicit seen_links(int max_depth = -1) : max_depth_(max_depth) {}
 
     /// add: records the links found on a page (or given on the command line) and returns those
-    /// to visit now: each URL once over the whole crawl, only within the limit.
+    /// to visit now, without their fragments: each URL once over the whole crawl, only within
+    /// the limit.
     std::vector<std::string> add(const found& list);
 
 private:
@@ -47,13 +59,16 @@ private:
 // =============================================================================================
 
 inline std::vector<std::string> seen_links::add(const found& list) {
+    std::vector<std::string> links;
+    links.reserve(list.links.size());
+    for (const std::string& link : list.links) links.push_back(without_fragment(link));
     std::vector<std::string> unseen;
     int d = 0;  // the depth of the links: one more than the page's
     if (!list.page.empty()) {
         d = depth_.at(list.page) + 1;
-        if (max_depth_ >= 0) links_of_[list.page] = list.links;
+        if (max_depth_ >= 0) links_of_[list.page] = links;
     }
-    for (const std::string& link : list.links) visit(link, d, unseen);
+    for (const std::string& link : links) visit(link, d, unseen);
     return unseen;
 }
 

@@ -7,22 +7,47 @@
 // HTTP(S) is libcurl's (redirects followed, as Go's http.Get does); the HTML parser is gumbo.
 // The request runs on gocsp's blocking pool (gocsp::blocking), so a goroutine waiting for a
 // page parks and its worker runs other goroutines meanwhile.
+//
+// Where this differs from a plain "download, then look":
+//   - URLs are checked the way Go's http.Get checks them before anything is sent: one without a
+//     scheme ("example.com", "-h") is refused with Go's "unsupported protocol scheme", where
+//     libcurl on its own would guess http.
+//   - A response is judged by its status line and headers, before its body: a body that is not
+//     wanted (a status other than 200, a Content-Type other than text/html) stops the transfer
+//     at its first bytes, and an HTML body is read to at most max_body_bytes (32 MB). Memory
+//     stays bounded whatever a server sends, endless bodies included.
+//   - References are resolved as RFC 3986 section 5 says. libcurl's URL API does it, except for
+//     the references with an empty path and no query - "" and "#frag" - which the libcurl of
+//     Debian 12 (7.88) resolves against the base's directory ("b.html" dropped) and later
+//     versions resolve keeping the base's fragment; those two forms are resolved here.
+//   - Like the book's links.Extract, the links keep their fragments ("/a/b.html#top"): a page
+//     says where its links point. Dropping them, so that "/a/b.html#top" and "/a/b.html" are
+//     one page, is the crawler's business (crawl/seen_links.hpp).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace links {
 
+/// max_body_bytes: the largest HTML body extract reads (32 MB); a longer one is an error.
+inline constexpr std::size_t max_body_bytes = std::size_t{32} << 20;
+
 /// extract: makes an HTTP GET request to url (following redirects), parses the response as
 /// HTML and returns the targets of its <a href> elements, resolved against the final URL of the
-/// request (the one after redirects), in document order, duplicates included. An href that does
-/// not resolve to a URL is skipped. A response that is not HTML (its Content-Type is not
-/// text/html) has no links: its body is not parsed.
+/// request (the one after redirects) as RFC 3986 says, fragments kept, in document order,
+/// duplicates included. An href that does not resolve to a URL is skipped. A response that is
+/// not HTML (its Content-Type is not text/html) has no links: its transfer stops before its
+/// body is read.
 ///
-/// Throws std::runtime_error with the messages of the Go original:
+/// Throws std::runtime_error with the messages of the Go original (http.Get's, then
+/// links.Extract's):
+///     Get "example.com": unsupported protocol scheme ""        not an http or https URL
+///     parse "127.0.0.1:80/": first path segment in URL cannot contain colon
 ///     Get "http://example.com/": <why the request failed>     no response (refused, DNS, TLS, ...)
 ///     getting http://example.com/a: 404 Not Found              a status other than 200 OK
+///     getting http://example.com/a: body larger than 32 MB     an HTML body over max_body_bytes
 /// Call it from a goroutine (it parks) or a plain thread (it blocks).
 std::vector<std::string> extract(const std::string& url);
 
@@ -32,7 +57,7 @@ std::vector<std::string> extract(const std::string& url);
 // Implementation
 // =============================================================================================
 
-#include <cstddef>
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string_view>
@@ -51,7 +76,7 @@ struct response {
     std::string status_line;   // "404 Not Found" (Go's resp.Status), from the last status line
     std::string content_type;  // the Content-Type header, "" if none
     std::string final_url;     // the URL the response came from, after redirects
-    std::string body;
+    std::string body;          // the body of a 200 text/html response, else ""
 };
 
 /// status_text: the standard reason phrase of an HTTP status code, for responses that carry
@@ -81,34 +106,109 @@ inline const char* status_text(long code) {
     }
 }
 
-// curl's write callback: appends the body.
-inline std::size_t on_body(char* data, std::size_t, std::size_t n, void* r) {
-    static_cast<response*>(r)->body.append(data, n);
+/// is_html: the Content-Type says HTML ("text/html", maybe with parameters).
+inline bool is_html(std::string_view content_type) {
+    return content_type == "text/html" || content_type.starts_with("text/html;");
+}
+
+/// check_url: throws the error Go's http.Get gives, before sending anything, for a URL that is
+/// not http or https: url.Parse's errors for a missing scheme or a colon where a scheme cannot
+/// end, then "unsupported protocol scheme". Scheme syntax as url.Parse reads it: a letter, then
+/// letters, digits, '+', '-' or '.', then ':'; anything else before the first ':' means no
+/// scheme.
+inline void check_url(const std::string& url) {
+    std::string scheme;
+    for (std::size_t i = 0; i < url.size(); ++i) {
+        const char c = url[i];
+        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (letter || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))) continue;
+        if (c == ':') {
+            if (i == 0) throw std::runtime_error("parse \"" + url + "\": missing protocol scheme");
+            scheme = url.substr(0, i);
+        }
+        break;
+    }
+    if (scheme.empty()) {
+        // A relative reference: url.Parse refuses a ':' in its first segment (it would read as
+        // a scheme); otherwise http.Get refuses the empty scheme.
+        const std::string_view first = std::string_view(url).substr(0, url.find_first_of("/?#"));
+        if (first.find(':') != std::string_view::npos)
+            throw std::runtime_error("parse \"" + url + "\": first path segment in URL cannot contain colon");
+    }
+    for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (scheme != "http" && scheme != "https")
+        throw std::runtime_error("Get \"" + url + "\": unsupported protocol scheme \"" + scheme + "\"");
+}
+
+/// transfer: one request in flight: the handle, what has come so far, and why the write
+/// callback stopped it, if it did.
+struct transfer {
+    enum stop_t { none, unwanted, too_large };
+    CURL* handle = nullptr;
+    response r;
+    bool judged = false;  // the first body bytes came and the response was judged
+    bool wanted = false;  // 200 and text/html: the body is kept
+    stop_t stop = none;
+};
+
+// curl's write callback: the body of the final response (curl passes no redirect's body when
+// it follows redirects). At the first bytes the headers are all in: a response whose body is
+// not wanted is stopped there (returning less than n aborts the transfer with
+// CURLE_WRITE_ERROR); a wanted one is kept up to max_body_bytes.
+inline std::size_t on_body(char* data, std::size_t, std::size_t n, void* p) {
+    auto& t = *static_cast<transfer*>(p);
+    if (!t.judged) {
+        t.judged = true;
+        long status = 0;
+        const char* type = nullptr;
+        curl_easy_getinfo(t.handle, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(t.handle, CURLINFO_CONTENT_TYPE, &type);
+        t.wanted = status == 200 && type && is_html(type);
+    }
+    if (!t.wanted) {
+        t.stop = transfer::unwanted;
+        return 0;
+    }
+    std::string& body = t.r.body;
+    if (n > max_body_bytes - body.size()) {
+        t.stop = transfer::too_large;
+        return 0;
+    }
+    // Grow by doubling, but once past half the limit straight to the limit: a body near 32 MB
+    // takes a 32 MB buffer (and a copy from at most 16 MB), never 64 MB.
+    if (body.size() + n > body.capacity()) {
+        const std::size_t grown = std::max(body.size() + n, 2 * body.capacity());
+        body.reserve(grown > max_body_bytes / 2 ? max_body_bytes : grown);
+    }
+    body.append(data, n);
     return n;
 }
 
 // curl's header callback: keeps "<code> <reason>" of each status line ("HTTP/1.1 404 Not
 // Found"), so the last one - the final response's, after redirects - is what remains.
-inline std::size_t on_header(char* data, std::size_t, std::size_t n, void* r) {
+inline std::size_t on_header(char* data, std::size_t, std::size_t n, void* p) {
     std::string_view line(data, n);
     if (line.starts_with("HTTP/")) {
         while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
         const auto sp = line.find(' ');
-        static_cast<response*>(r)->status_line = sp == line.npos ? "" : std::string(line.substr(sp + 1));
+        static_cast<transfer*>(p)->r.status_line = sp == line.npos ? "" : std::string(line.substr(sp + 1));
     }
     return n;
 }
 
-/// get: performs the request, blocking the calling thread; throws Go's "Get ..." error when no
-/// response came.
+/// get: checks url, performs the request, blocking the calling thread; throws Go's "Get ..."
+/// error when no response came, and "getting <url>: body larger than 32 MB" for an HTML body
+/// over max_body_bytes.
 inline response get(const std::string& url) {
+    check_url(url);
     static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any handle
     if (init != CURLE_OK) throw std::runtime_error("Get \"" + url + "\": " + curl_easy_strerror(init));
 
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), &curl_easy_cleanup);
     if (!handle) throw std::runtime_error("Get \"" + url + "\": cannot create a curl handle");
     CURL* h = handle.get();
-    response r;
+    transfer t;
+    t.handle = h;
     char error[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
@@ -124,13 +224,17 @@ inline response get(const std::string& url) {
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
 
-    if (const CURLcode rc = curl_easy_perform(h); rc != CURLE_OK)
+    const CURLcode rc = curl_easy_perform(h);
+    if (t.stop == transfer::too_large)
+        throw std::runtime_error("getting " + url + ": body larger than " + std::to_string(max_body_bytes >> 20) + " MB");
+    if (rc != CURLE_OK && t.stop != transfer::unwanted)
         throw std::runtime_error("Get \"" + url + "\": " + (error[0] ? error : curl_easy_strerror(rc)));
 
+    response& r = t.r;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
     const char* s = nullptr;
     if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &s) == CURLE_OK && s) r.content_type = s;
@@ -138,15 +242,14 @@ inline response get(const std::string& url) {
     r.final_url = curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s ? s : url;
     if (r.status_line.find(' ') == std::string::npos)  // no reason phrase (HTTP/2)
         r.status_line = std::to_string(r.status) + " " + status_text(r.status);
-    return r;
+    return std::move(r);
 }
 
-/// is_html: the Content-Type says HTML ("text/html", maybe with parameters).
-inline bool is_html(std::string_view content_type) {
-    return content_type == "text/html" || content_type.starts_with("text/html;");
-}
+/// curl_url_ptr: a CURLU handle that frees itself.
+using curl_url_ptr = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
 
-/// resolver: resolves references against a base URL with libcurl's URL API.
+/// resolver: resolves references against a base URL (RFC 3986 section 5) with libcurl's URL
+/// API, and by itself for the two forms libcurl gets wrong (see the header comment).
 class resolver {
 public:
     explicit resolver(const std::string& base) : base_(curl_url(), &curl_url_cleanup) {
@@ -155,18 +258,26 @@ public:
     /// resolve: ref made absolute, or "" if it is not a URL curl can parse.
     std::string resolve(const char* ref) const {
         if (!base_) return "";
-        std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url_dup(base_.get()), &curl_url_cleanup);
-        char* out = nullptr;
-        if (!u || curl_url_set(u.get(), CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-            curl_url_get(u.get(), CURLUPART_URL, &out, 0) != CURLUE_OK)
+        curl_url_ptr u(curl_url_dup(base_.get()), &curl_url_cleanup);
+        if (!u) return "";
+        if (ref[0] == '\0' || ref[0] == '#') {
+            // An empty path and no query: the base's path and query, and the reference's own
+            // fragment, if any (RFC 3986 section 5.2.2: T.fragment = R.fragment).
+            curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
+            if (ref[0] == '#' && ref[1] != '\0' && curl_url_set(u.get(), CURLUPART_FRAGMENT, ref + 1, 0) != CURLUE_OK)
+                return "";
+        } else if (curl_url_set(u.get(), CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
             return "";
+        }
+        char* out = nullptr;
+        if (curl_url_get(u.get(), CURLUPART_URL, &out, 0) != CURLUE_OK) return "";
         std::string link = out;
         curl_free(out);
         return link;
     }
 
 private:
-    std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> base_;
+    curl_url_ptr base_;
 };
 
 /// for_each_node: calls pre(n) for n and, in document order, every node below it (the book's

@@ -3,15 +3,30 @@
 // every URL it can reach exactly once - checked against the set computed from the site - log
 // the broken links as Go's log.Print does and go on; crawl2 must end by itself and never have
 // more than 20 requests in flight; -depth must stop where the site's own breadth-first search
-// stops.
+// stops. Every page of the site also has references with a fragment or an empty path, which
+// must lead to pages, never to their directories.
+//
+// Hostile answers and arguments: a 512 MB body that is not HTML must be abandoned at its first
+// bytes and an HTML one cut at 32 MB with an error naming the URL, the crawler's peak RSS
+// staying small (measured with wait4); an argument without an http(s) scheme is refused with
+// Go's message; and every example program answers -h and -help with Go's usage.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <dirent.h>
+#include <fcntl.h>
 #include <regex>
 #include <set>
+#include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "../support/process.hpp"
@@ -84,6 +99,78 @@ void check_urls(const crawl_output& out, const std::set<std::string>& expected) 
     CHECK(missing.empty());
     CHECK(extra.empty());
     CHECK(out.urls.size() == printed.size());  // no URL twice
+}
+
+/// measured_run: what one run of a program did, with its peak resident set size.
+struct measured_run {
+    std::optional<int> status;  // exit status (128 + signal), or nullopt if it had to be killed
+    std::string out, err;       // all of stdout and stderr
+    long max_rss_kb = 0;        // the child's peak RSS (wait4's ru_maxrss), in KiB
+    double seconds = 0;
+};
+
+/// read_file: the whole contents of fd, from its start.
+std::string read_file(int fd) {
+    std::string text;
+    char buf[65536];
+    for (off_t at = 0;;) {
+        const ssize_t n = ::pread(fd, buf, sizeof buf, at);
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        at += n;
+    }
+    return text;
+}
+
+/// run_measured: runs example `name` with args, stdin from /dev/null and its output into
+/// temporary files, and reaps it with wait4 to learn its peak RSS; kills it if it has not ended
+/// within timeout.
+measured_run run_measured(const std::string& name, const std::vector<std::string>& args,
+                          std::chrono::seconds timeout) {
+    const std::string path = gocsp_test::example_path(name);
+    std::FILE* out_file = std::tmpfile();
+    std::FILE* err_file = std::tmpfile();
+    REQUIRE(out_file);
+    REQUIRE(err_file);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, ::fileno(out_file), 1);
+    posix_spawn_file_actions_adddup2(&fa, ::fileno(err_file), 2);
+    std::vector<std::string> argv_s{path};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    REQUIRE(rc == 0);
+
+    measured_run run;
+    int st = 0;
+    rusage ru{};
+    for (;;) {
+        const pid_t r = ::wait4(pid, &st, WNOHANG, &ru);
+        if (r == pid) {
+            run.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            break;
+        }
+        if (std::chrono::steady_clock::now() - t0 >= timeout) {
+            ::kill(pid, SIGKILL);
+            ::wait4(pid, &st, 0, &ru);
+            break;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    run.max_rss_kb = ru.ru_maxrss;
+    run.out = read_file(::fileno(out_file));
+    run.err = read_file(::fileno(err_file));
+    std::fclose(out_file);
+    std::fclose(err_file);
+    return run;
 }
 
 /// log_line: the regex of a line of Go's log.Print: the time stamp, message (literally), then
@@ -203,4 +290,113 @@ TEST_CASE("crawl2 with -concurrency 1 makes one request at a time, and 20 tokens
                 "flight); -concurrency 20: %.2f s (%d requests, max %d in flight); speed-up %.1fx\n",
                 static_cast<long long>(delay.count()), expected.size(), one.seconds, one_requests, one_max,
                 twenty.seconds, server.requests(), server.max_in_flight(), one.seconds / twenty.seconds);
+}
+
+TEST_CASE("crawl2 takes href=\"#top\", \"\" and \"#\" for the page itself, never its directory, and drops fragments") {
+    crawl_site::site_server server;
+    const crawl_site::site& site = server.site_map();
+    // Pages 4, 5, 6 and 7 link to themselves with "#top", "", "#", and to page 8 with "#part";
+    // the arguments carry fragments too. -depth 1: the pages and what they link to.
+    std::vector<std::string> args{"-depth", "1"};
+    std::set<std::string> expected;
+    for (int i = 4; i <= 7; ++i) {
+        const std::string path = "/d" + std::to_string(i) + "/p" + std::to_string(i) + ".html";
+        args.push_back(site.origin() + path + "#intro");
+        expected.insert(site.origin() + path);
+        const crawl_site::resource* page = site.find(path);
+        REQUIRE(page);
+        expected.insert(page->links.begin(), page->links.end());
+    }
+    const crawl_output out = run_crawler("crawl2", args, expected, true);
+    REQUIRE(out.status == 0);
+    check_urls(out, expected);
+    // No directory was fetched: the only error can be page 5's link to /missing.html.
+    const std::regex not_found = log_line("getting " + site.missing_url() + ": 404 Not Found");
+    for (const std::string& e : out.errors) CHECK(std::regex_match(e, not_found));
+}
+
+TEST_CASE("crawl2 stops a body that is not HTML at once: 512 MB of octet-stream, small peak RSS") {
+    crawl_site::site_server server;
+    const std::string url = server.site_map().origin() + "/big.bin";
+    const measured_run run = run_measured("crawl2", {url}, 120s);
+    std::printf("crawl2 %s: exit %s, %.2f s, peak RSS %ld KiB, %lld of %lld bytes sent\n", url.c_str(),
+                run.status ? std::to_string(*run.status).c_str() : "killed", run.seconds, run.max_rss_kb,
+                static_cast<long long>(server.streamed_bytes()), static_cast<long long>(crawl_site::big_body_bytes));
+    INFO("stderr:\n" << run.err);
+    REQUIRE(run.status == 0);  // it finished, by itself
+    CHECK(run.out == url + "\n");
+    CHECK(run.err.empty());      // no links, and no error: the body is simply not parsed
+    CHECK(run.max_rss_kb < 100 * 1024);
+    CHECK(server.streamed_bytes() < crawl_site::big_body_bytes / 4);
+}
+
+TEST_CASE("crawl2 cuts an HTML body at 32 MB and reports it with its URL, in bounded memory") {
+    crawl_site::site_server server;
+    const std::string url = server.site_map().origin() + "/big.html";
+    const measured_run run = run_measured("crawl2", {url}, 120s);
+    std::printf("crawl2 %s: exit %s, %.2f s, peak RSS %ld KiB, %lld of %lld bytes sent\n", url.c_str(),
+                run.status ? std::to_string(*run.status).c_str() : "killed", run.seconds, run.max_rss_kb,
+                static_cast<long long>(server.streamed_bytes()), static_cast<long long>(crawl_site::big_body_bytes));
+    INFO("stderr:\n" << run.err);
+    REQUIRE(run.status == 0);
+    CHECK(run.out == url + "\n");
+    const std::vector<std::string> errors = split_lines(run.err);
+    REQUIRE(errors.size() == 1);
+    CHECK(std::regex_match(errors[0], log_line("getting " + url + ": body larger than 32 MB")));
+    CHECK(run.max_rss_kb < 200 * 1024);
+    CHECK(server.streamed_bytes() < crawl_site::big_body_bytes / 4);
+}
+
+TEST_CASE("crawl1, crawl2 and crawl3 refuse an argument without an http(s) scheme with Go's message") {
+    crawl_site::site_server server;
+    const std::string host_port = server.site_map().origin().substr(std::string("http://").size());  // "127.0.0.1:<port>"
+    const std::string port = host_port.substr(host_port.rfind(':') + 1);
+    // Go 1.19's http.Get(arg), as log.Print prints it.
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"example.invalid/", "Get \"example.invalid/\": unsupported protocol scheme \"\""},
+        {host_port + "/", "parse \"" + host_port + "/\": first path segment in URL cannot contain colon"},
+        {"localhost:" + port + "/", "Get \"localhost:" + port + "/\": unsupported protocol scheme \"localhost\""},
+        {"ftp://127.0.0.1:" + port + "/", "Get \"ftp://127.0.0.1:" + port + "/\": unsupported protocol scheme \"ftp\""},
+        {":foo", "parse \":foo\": missing protocol scheme"},
+    };
+    for (const std::string name : {"crawl1", "crawl2", "crawl3"}) {
+        for (const auto& [arg, message] : cases) {
+            INFO(name << " " << arg);
+            const crawl_output out = run_crawler(name, {arg}, {arg}, name == "crawl2");
+            CHECK(out.urls == std::vector<std::string>{arg});  // printed, then refused: no page fetched
+            REQUIRE(out.errors.size() == 1);
+            CHECK(std::regex_match(out.errors[0], log_line(message)));
+        }
+    }
+    CHECK(server.requests() == 0);
+}
+
+TEST_CASE("Every example program answers -h and -help with Go's usage and exit status 0") {
+    const std::string dir = gocsp_test::example_path("");
+    std::vector<std::string> programs;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (const dirent* e = ::readdir(d)) {
+            struct stat st {};
+            const std::string path = dir + e->d_name;
+            if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR)) programs.push_back(e->d_name);
+        }
+        ::closedir(d);
+    }
+    std::sort(programs.begin(), programs.end());
+    INFO(programs.size() << " programs in " << dir);
+    for (const char* must : {"crawl1", "crawl2", "crawl3", "pipeline1", "demo"})
+        CHECK(std::find(programs.begin(), programs.end(), must) != programs.end());
+    for (const std::string& name : programs) {
+        for (const char* flag : {"-h", "-help", "--help"}) {
+            INFO(name << " " << flag);
+            process p(gocsp_test::example_path(name), {flag});
+            p.close_stdin();
+            const std::optional<int> status = p.wait(30s);
+            if (!status) p.kill(SIGKILL);
+            CHECK(status == 0);
+            CHECK(p.take(process::out).empty());
+            const std::string err = p.take(process::err);
+            CHECK(err.starts_with("Usage of " + gocsp_test::example_path(name) + ":\n"));
+        }
+    }
 }

@@ -11,11 +11,15 @@
 // to the next (so all are reachable, around a cycle) and to a few random others, each link
 // written at random as an absolute URL, a path from the root or a path relative to the page
 // (the generated hrefs are checked against the URLs they must resolve to, which the site
-// stores). Around them: redirects ("/r/<j>", 301 or 302, with absolute, root-relative and
+// stores). Every page also has a reference with a fragment or an empty path - href="#top",
+// href="" or href="#" to itself, "p2.html#part" to the next page - which a crawler must take
+// for that page, never for the page's directory (/dK/ answers 404). Around them: redirects ("/r/<j>", 301 or 302, with absolute, root-relative and
 // relative Locations, and a chain of two), a broken link (/missing.html: 404), a plain-text
 // file whose text looks like HTML links (/notes.txt: not parsed, so its "links" are never
 // crawled), a <link href> and an <img src> on every page (not <a>: never crawled), and a link to
-// a port where nobody listens.
+// a port where nobody listens. Linked from nowhere, for the tests of hostile servers: /big.bin
+// and /big.html, bodies of big_body_bytes (application/octet-stream, text/html) with no length,
+// written until the client hangs up or all is sent (streamed_bytes() counts what went out).
 //
 // The server is written with gocsp: net::listen, a goroutine per connection, io::scanner for
 // the request line and headers, Content-Length and "Connection: close" answers. A request counts
@@ -41,14 +45,19 @@ namespace crawl_site {
 
 /// resource: what the server answers for one path.
 struct resource {
-    enum kind_t { page, text, redirect };
+    enum kind_t { page, text, redirect, stream };
     kind_t kind = page;
     std::string body;                // page and text
     int status = 200;                // redirect: 301 or 302
     std::string location;            // redirect: the Location header, as sent
     std::string target;              // redirect: the URL it leads to
-    std::vector<std::string> links;  // page: the URLs its <a href>s must resolve to
+    std::vector<std::string> links;  // page: the URLs its <a href>s lead to (fragments dropped)
+    std::string type;                // stream: the Content-Type
 };
+
+/// big_body_bytes: the size of the streamed bodies (/big.bin, /big.html): far more than a
+/// crawler may keep, and as good as endless for the tests.
+inline constexpr std::int64_t big_body_bytes = std::int64_t{512} << 20;
 
 /// site: the generated site, with the URLs a crawl must find in it.
 class site {
@@ -103,6 +112,8 @@ public:
     int requests() const { return state_->requests.load(); }
     /// max_in_flight: the most requests in flight at once since the last reset.
     int max_in_flight() const { return state_->max_in_flight.load(); }
+    /// streamed_bytes: the bytes of streamed bodies (/big.bin, /big.html) written so far.
+    std::int64_t streamed_bytes() const { return state_->streamed.load(); }
 
 private:
     struct state {
@@ -110,6 +121,7 @@ private:
         crawl_site::site site_;
         std::atomic<std::int64_t> delay_ms{0};
         std::atomic<int> requests{0}, in_flight{0}, max_in_flight{0};
+        std::atomic<std::int64_t> streamed{0};
         gocsp::wait_group running;  // the accept loop and each connection's goroutine
 
         state(gocsp::net::listener l, std::string refused)
@@ -117,6 +129,7 @@ private:
         void accept_loop();
         void serve(gocsp::net::conn c);
         std::string answer(const std::string& target) const;
+        void stream_body(gocsp::net::conn& c, const resource& r);
     };
     std::shared_ptr<state> state_;
 };
@@ -160,8 +173,10 @@ inline site::site(std::string origin, std::string refused, int pages, std::uint3
         r.location = j % 3 == 0 ? origin_ + to : j % 3 == 1 ? to : ".." + to;  // from /r/: "../dK/pI.html"
         paths_["/r/" + std::to_string(j)] = r;
     }
-    paths_["/r/chain"] = resource{resource::redirect, "", 302, "/r/4", origin_ + "/r/4", {}};
-    paths_["/notes.txt"] = resource{resource::text, "not HTML: <a href=\"/d1/secret.html\">secret</a>\n", 200, "", "", {}};
+    paths_["/r/chain"] = resource{resource::redirect, "", 302, "/r/4", origin_ + "/r/4", {}, ""};
+    paths_["/notes.txt"] = resource{resource::text, "not HTML: <a href=\"/d1/secret.html\">secret</a>\n", 200, "", "", {}, ""};
+    paths_["/big.bin"] = resource{resource::stream, "", 200, "", "", {}, "application/octet-stream"};
+    paths_["/big.html"] = resource{resource::stream, "", 200, "", "", {}, "text/html; charset=utf-8"};
 
     // Pages: the links first (as paths), then the HTML.
     std::vector<std::vector<std::string>> to(static_cast<std::size_t>(pages));
@@ -186,6 +201,17 @@ inline site::site(std::string origin, std::string refused, int pages, std::uint3
             r.body += "<li><a href=\"" + href(self, p, rng) + "\">" + p + "</a></li>\n";
             r.links.push_back(origin_ + p);
         }
+        // A reference with a fragment or an empty path: the page itself, or the next page.
+        if (i % 4 == 3) {
+            const std::string next = path_of_page((i + 1) % pages);
+            r.body += "<li><a href=\"" + href(self, next, rng) + "#part\">next, part 2</a></li>\n";
+            r.links.push_back(origin_ + next);
+        } else {
+            r.body += i % 4 == 0 ? "<li><a href=\"#top\">top</a></li>\n"
+                    : i % 4 == 1 ? "<li><a href=\"\">this page</a></li>\n"
+                                 : "<li><a href=\"#\">here</a></li>\n";
+            r.links.push_back(origin_ + self);
+        }
         if (i == 11 % pages) {
             r.body += "<li><a href=\"" + refused_ + "\">nobody there</a></li>\n";
             r.links.push_back(refused_);
@@ -207,7 +233,7 @@ inline const std::vector<std::string>* site::links_of(const std::string& url) co
         const resource* r = find(u.substr(origin_.size()));
         if (!r) return nullptr;
         if (r->kind == resource::page) return &r->links;
-        if (r->kind == resource::text) return nullptr;
+        if (r->kind != resource::redirect) return nullptr;
         u = r->target;
     }
     return nullptr;
@@ -280,13 +306,33 @@ inline void site_server::state::serve(gocsp::net::conn c) {
         for (int seen = max_in_flight.load(); now > seen && !max_in_flight.compare_exchange_weak(seen, now);) {
         }
         if (const auto ms = delay_ms.load(); ms > 0) gocsp::sleep_for(std::chrono::milliseconds(ms));
-        const std::string reply = answer(target);
-        in_flight.fetch_sub(1);  // before the answer leaves: see the header comment
-        c.write(reply);
+        if (const resource* r = site_.find(target); r && r->kind == resource::stream) {
+            in_flight.fetch_sub(1);
+            stream_body(c, *r);
+        } else {
+            const std::string reply = answer(target);
+            in_flight.fetch_sub(1);  // before the answer leaves: see the header comment
+            c.write(reply);
+        }
     } catch (const std::exception&) {
         // The client went away; nothing to do.
     }
     c.close();
+}
+
+// stream_body: the answer for a stream resource: headers without a length, then big_body_bytes
+// of body in 1 MiB writes, until the client hangs up (the write throws).
+inline void site_server::state::stream_body(gocsp::net::conn& c, const resource& r) {
+    c.write("HTTP/1.1 200 OK\r\nContent-Type: " + r.type + "\r\nConnection: close\r\n\r\n");
+    std::string chunk;
+    const std::string line = r.type.starts_with("text/html") ? "<p>All work and no play makes Jack a dull boy.</p>\n"
+                                                              : std::string("\x00\x01\x02\xff\xfe\xfd\x7f\n", 8);
+    while (chunk.size() < (1u << 20)) chunk += line;
+    chunk.resize(1u << 20);
+    for (std::int64_t sent = 0; sent < big_body_bytes; sent += static_cast<std::int64_t>(chunk.size())) {
+        c.write(chunk);
+        streamed.fetch_add(static_cast<std::int64_t>(chunk.size()));
+    }
 }
 
 inline std::string site_server::state::answer(const std::string& target) const {
