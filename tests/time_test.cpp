@@ -91,7 +91,7 @@ TEST_CASE("ticker: ticks, drops for a slow reader, stops") {
     REQUIRE_FALSE(received_within(tk.c, 100ms));
     tk.reset(5ms);
     REQUIRE(received_within(tk.c, 10s));
-    REQUIRE_THROWS_AS(t::ticker(0ms), std::invalid_argument);
+    REQUIRE_THROWS_AS(t::ticker(0ms), gocsp::panic_error);
 }
 
 // [leaks-ok]: it ends by leaking time::tick(1h) on purpose, to show the count going up.

@@ -142,7 +142,8 @@ public:
 
     /// set_deadline: read and write deadline. A call waiting when its deadline passes, and
     /// every call made after, throws kind timeout - until the deadline is moved. t may be a
-    /// time_point of any clock; time_point{} removes the deadline. Throws kind closed.
+    /// time_point of any clock; time_point{} removes the deadline, and one too far ahead for
+    /// 64-bit nanoseconds (time_point::max()) never passes, as in Go. Throws kind closed.
     void set_deadline(time_point t) const { set_deadline_ns(both, detail::deadline_ns(t)); }
     /// set_deadline: the same, for a time_point of any clock.
     template <class Clock, class Duration>
@@ -495,17 +496,12 @@ inline std::shared_ptr<conn_state> make_state(int fd, const std::string& net, co
 }
 
 /// deadline_ns: t as a nanotime() deadline: 0 for the zero time point (no deadline), 1 for
-/// one already passed, at most about 95 years ahead.
+/// one already passed (however long ago); one too far ahead saturates and never comes.
 template <class Clock, class Duration>
 std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t) {
     if (t.time_since_epoch().count() == 0) return 0;
-    const auto now = Clock::now();
-    if (t <= now) return 1;
-    constexpr std::int64_t far = 3'000'000'000'000'000'000;  // ns, about 95 years
-    const double left_s = std::chrono::duration<double>(t - now).count();
-    const std::int64_t left =
-        left_s >= 3.0e9 ? far : std::chrono::duration_cast<std::chrono::nanoseconds>(t - now).count();
-    return gocsp::detail::nanotime() + std::max<std::int64_t>(left, 1);
+    const std::int64_t left = gocsp::detail::nanoseconds_until(t);
+    return left <= 0 ? 1 : gocsp::detail::deadline_after(left);
 }
 
 }  // namespace detail

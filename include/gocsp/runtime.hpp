@@ -98,7 +98,7 @@ inline void sleep_ns(std::int64_t ns) {
         return;
     }
     timer t;
-    t.when = nanotime() + ns;
+    t.when = deadline_after(ns);
     t.arg = current_g();
     // The sleeper runs next on the worker that fired its timer (Go's goready).
     t.fire = [](timer* self, std::int64_t) { scheduler::get().ready(static_cast<g*>(self->arg), true); };
@@ -109,16 +109,18 @@ inline void sleep_ns(std::int64_t ns) {
 
 /// sleep_for: pauses the calling goroutine for at least d (Go's time.Sleep). The goroutine
 /// parks on a timer; its worker runs others meanwhile. d <= 0 returns at once. On a plain
-/// thread, the thread sleeps.
+/// thread, the thread sleeps. d may be of any std::chrono type; it is rounded up to whole
+/// nanoseconds, and one too long for 64-bit nanoseconds (about 292 years) never ends, as in Go.
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-    detail::sleep_ns(std::chrono::ceil<std::chrono::nanoseconds>(d).count());
+    detail::sleep_ns(detail::to_nanoseconds(d));
 }
 
-/// sleep_until: pauses the calling goroutine until t (of any clock), as sleep_for.
+/// sleep_until: pauses the calling goroutine until t (of any clock), as sleep_for: a time
+/// already passed, however long ago, returns at once.
 template <class Clock, class Duration>
 void sleep_until(std::chrono::time_point<Clock, Duration> t) {
-    sleep_for(t - Clock::now());
+    detail::sleep_ns(detail::nanoseconds_until(t));
 }
 
 }  // namespace gocsp

@@ -14,16 +14,20 @@
 // ticks a slow reader has not taken, as Go's does. The values are the wall-clock time of firing.
 // Timers live in the runtime's timer heap (O(log n) to add or stop; a million pending is fine)
 // and fire from the scheduler: no thread or goroutine per timer.
+//
+// Durations may be of any std::chrono type (any period, integer or floating-point count). They
+// are rounded up to whole nanoseconds, saturating as Go's deadlines do: one too long for 64-bit
+// nanoseconds (about 292 years) never fires, and one of zero or less fires at once.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <stdexcept>
 #include <utility>
 
 #include "chan.hpp"
 #include "detail/scheduler.hpp"
+#include "panic.hpp"
 #include "runtime.hpp"
 
 namespace gocsp::time {
@@ -65,10 +69,10 @@ struct chan_timer {
         self->release();
     }
 
-    /// start: puts the timer in the heap, due in d (period p if > 0).
-    void start(duration d, duration p) noexcept {
-        t.when = gocsp::detail::nanotime() + std::max<std::int64_t>(d.count(), 0);
-        t.period = p.count();
+    /// start: puts the timer in the heap, due in d_ns (every p_ns after that if p_ns > 0).
+    void start(std::int64_t d_ns, std::int64_t p_ns) noexcept {
+        t.when = gocsp::detail::deadline_after(d_ns);
+        t.period = p_ns;
         refs.fetch_add(1, std::memory_order_relaxed);  // the heap's
         gocsp::detail::scheduler::get().add_timer(&t);
     }
@@ -130,8 +134,9 @@ protected:
 class timer : public detail::timer_owner {
 public:
     /// timer(d): fires once, after d.
-    explicit timer(duration d) : timer_owner(&detail::chan_timer::fire_send, true) {
-        state_->start(d, duration::zero());
+    template <class Rep, class Period>
+    explicit timer(std::chrono::duration<Rep, Period> d) : timer_owner(&detail::chan_timer::fire_send, true) {
+        state_->start(gocsp::detail::to_nanoseconds(d), 0);
     }
 
     /// stop: prevents the timer from firing. Returns false if it had already fired (or been
@@ -140,14 +145,16 @@ public:
 
     /// reset: makes the timer fire after d (from now). Returns whether it was still pending.
     /// As in Go, a value already in c stays there; stop and drain first if that matters.
-    bool reset(duration d) noexcept {
+    template <class Rep, class Period>
+    bool reset(std::chrono::duration<Rep, Period> d) noexcept {
         bool was = stop();
-        state_->start(d, duration::zero());
+        state_->start(gocsp::detail::to_nanoseconds(d), 0);
         return was;
     }
 
 private:
-    friend timer after_func(duration d, std::function<void()> f);
+    template <class Rep, class Period>
+    friend timer after_func(std::chrono::duration<Rep, Period> d, std::function<void()> f);
     struct for_func {};
     explicit timer(for_func) : timer_owner(&detail::chan_timer::fire_func, false) {}
 };
@@ -156,34 +163,39 @@ private:
 /// dropped. Stops when destroyed - a stopped ticker leaves nothing behind in the runtime.
 class ticker : public detail::timer_owner {
 public:
-    /// ticker(d): ticks every d; d must be positive (throws std::invalid_argument otherwise,
-    /// where Go panics "non-positive interval for NewTicker").
-    explicit ticker(duration d) : timer_owner(&detail::chan_timer::fire_send, true) {
-        if (d <= duration::zero()) throw std::invalid_argument("non-positive interval for NewTicker");
-        state_->start(d, d);
+    /// ticker(d): ticks every d; d must be positive, else it throws
+    /// panic_error("non-positive interval for NewTicker"), Go's panic.
+    template <class Rep, class Period>
+    explicit ticker(std::chrono::duration<Rep, Period> d) : timer_owner(&detail::chan_timer::fire_send, true) {
+        const std::int64_t ns = gocsp::detail::to_nanoseconds(d);
+        if (ns <= 0) throw panic_error("non-positive interval for NewTicker");
+        state_->start(ns, ns);
     }
 
     /// stop: no more ticks (one already being delivered may still arrive). c stays open.
     void stop() noexcept {
         if (state_) state_->stop();
     }
-    /// reset: stops, then ticks every d from now. d must be positive (else std::invalid_argument).
-    void reset(duration d) {
-        if (d <= duration::zero()) throw std::invalid_argument("non-positive interval for Ticker.Reset");
+    /// reset: stops, then ticks every d from now. d must be positive, else it throws
+    /// panic_error("non-positive interval for Ticker.Reset") and changes nothing.
+    template <class Rep, class Period>
+    void reset(std::chrono::duration<Rep, Period> d) {
+        const std::int64_t ns = gocsp::detail::to_nanoseconds(d);
+        if (ns <= 0) throw panic_error("non-positive interval for Ticker.Reset");
         stop();
-        state_->start(d, d);
+        state_->start(ns, ns);
     }
 };
 
 namespace detail {
 /// unowned_channel_timer: a channel timer nobody can stop (after, tick): only the heap's
 /// reference remains, so it is gone once it fired for the last time.
-inline recv_chan<time_point> unowned_channel_timer(duration d, duration period) {
+inline recv_chan<time_point> unowned_channel_timer(std::int64_t d_ns, std::int64_t period_ns) {
     auto* state = new chan_timer();
     state->ch = chan<time_point>(1);
     recv_chan<time_point> c = state->ch;
     state->t.fire = &chan_timer::fire_send;
-    state->start(d, period);
+    state->start(d_ns, period_ns);
     state->release();
     return c;
 }
@@ -191,22 +203,28 @@ inline recv_chan<time_point> unowned_channel_timer(duration d, duration period) 
 
 /// after: Go's time.After - a channel that receives the time once, after d. The runtime
 /// forgets the timer once it fired (until then it stays pending, even if nobody listens).
-inline recv_chan<time_point> after(duration d) { return detail::unowned_channel_timer(d, duration::zero()); }
+template <class Rep, class Period>
+recv_chan<time_point> after(std::chrono::duration<Rep, Period> d) {
+    return detail::unowned_channel_timer(gocsp::detail::to_nanoseconds(d), 0);
+}
 
 /// tick: Go's time.Tick - a channel that receives the time every d, forever: the ticker can
 /// never be stopped, so it lives as long as the program (use `ticker` when that matters).
 /// d <= 0 gives the nil channel, as in Go.
-inline recv_chan<time_point> tick(duration d) {
-    if (d <= duration::zero()) return {};
-    return detail::unowned_channel_timer(d, d);
+template <class Rep, class Period>
+recv_chan<time_point> tick(std::chrono::duration<Rep, Period> d) {
+    const std::int64_t ns = gocsp::detail::to_nanoseconds(d);
+    if (ns <= 0) return {};
+    return detail::unowned_channel_timer(ns, ns);
 }
 
 /// after_func: Go's time.AfterFunc - runs f in its own goroutine after d. The returned
 /// timer's stop() cancels it if it has not started; its c is nil.
-inline timer after_func(duration d, std::function<void()> f) {
+template <class Rep, class Period>
+timer after_func(std::chrono::duration<Rep, Period> d, std::function<void()> f) {
     timer t{timer::for_func{}};
     t.state_->func = std::move(f);
-    t.state_->start(d, duration::zero());
+    t.state_->start(gocsp::detail::to_nanoseconds(d), 0);
     return t;
 }
 
@@ -216,7 +234,8 @@ void sleep(std::chrono::duration<Rep, Period> d) {
     gocsp::sleep_for(d);
 }
 
-/// since: Go's time.Since.
-inline duration since(time_point t) { return std::chrono::duration_cast<duration>(clock::now() - t); }
+/// since: Go's time.Since: the time elapsed since t, saturated at duration's limits as Go's
+/// Time.Sub is.
+inline duration since(time_point t) { return duration(gocsp::detail::nanoseconds_between(t, clock::now())); }
 
 }  // namespace gocsp::time

@@ -38,7 +38,8 @@ public:
     /// add: adds delta (which may be negative) to the counter. When it reaches zero, every
     /// goroutine blocked in wait() is released. Never blocks.
     /// Throws panic_error("sync: negative WaitGroup counter") if the counter would go below
-    /// zero (the counter is then left unchanged).
+    /// zero, and panic_error("sync: WaitGroup counter overflow") if it would exceed 2^62 - 1;
+    /// the counter is then left unchanged.
     void add(std::int64_t delta);
 
     /// done: add(-1).
@@ -50,6 +51,7 @@ public:
 
 private:
     static constexpr std::int64_t waking = 1;  // low bit of state_
+    static constexpr std::int64_t max_counter = INT64_MAX >> 1;
     std::atomic<std::int64_t> state_{0};      // counter << 1 | waking
     detail::spinlock lock_;                   // protects waiters_
     std::vector<detail::g*> waiters_;
@@ -59,7 +61,10 @@ inline void wait_group::add(std::int64_t delta) {
     std::int64_t s = state_.load(std::memory_order_relaxed);
     std::int64_t counter;
     for (;;) {
-        counter = (s >> 1) + delta;
+        if (__builtin_add_overflow(s >> 1, delta, &counter) || counter > max_counter) {
+            if (delta < 0) throw panic_error("sync: negative WaitGroup counter");
+            throw panic_error("sync: WaitGroup counter overflow");
+        }
         if (counter < 0) throw panic_error("sync: negative WaitGroup counter");
         std::int64_t next = counter << 1 | (counter == 0 && delta != 0 ? waking : (s & waking));
         if (state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed)) break;

@@ -115,9 +115,9 @@ private:
     }
 
     void helper_main(blocking_call* c) noexcept {
-        // A gocsp-* name: the deadlock check knows an idle helper cannot wake anybody (a busy
-        // one always has a goroutine waiting on it, which holds the verdict back).
-        ::pthread_setname_np(::pthread_self(), "gocsp-blocking");
+        // The runtime's own: the deadlock check knows an idle helper cannot wake anybody (a
+        // busy one always has a goroutine waiting on it, which holds the verdict back).
+        scheduler::get().enter_runtime_thread("gocsp-blocking");
         helper self;
         for (;;) {
             g* gp = c->gp;
@@ -142,6 +142,7 @@ private:
                 } else if (!notified) {
                     unlink_idle(&self);
                     --threads_;
+                    scheduler::get().leave_runtime_thread();
                     return;
                 }
             }

@@ -436,11 +436,8 @@ inline void chan_core::block_forever(wait_reason reason) {
 /// fastrand: a random number for the caller's goroutine (never cached across a switch).
 GOCSP_NOINLINE inline std::uint32_t fastrand() noexcept {
     if (worker* w = current_worker()) return w->next_random();
-    thread_local std::uint64_t x = 0x2545f4914f6cdd1dULL ^ reinterpret_cast<std::uintptr_t>(&x);
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return static_cast<std::uint32_t>(x >> 32);
+    thread_local xorshift64 rng;  // a plain thread's own
+    return rng.next();
 }
 
 /// small_buffer: n objects on the stack when few, on the heap otherwise.

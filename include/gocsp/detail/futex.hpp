@@ -3,13 +3,13 @@
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "clock.hpp"
 #include "config.hpp"
 
 namespace gocsp::detail {
@@ -19,14 +19,13 @@ namespace gocsp::detail {
 /// neither thread a trip through the kernel's scheduler.
 template <class Done>
 bool spin_for(std::int64_t max_ns, Done done) noexcept {
-    using clock = std::chrono::steady_clock;
-    const auto until = clock::now() + std::chrono::nanoseconds(max_ns);
+    const std::int64_t until = deadline_after(max_ns);
     for (;;) {
         for (int i = 0; i < 16; ++i) {
             if (done()) return true;
             cpu_relax();
         }
-        if (clock::now() >= until) return false;
+        if (nanotime() >= until) return false;
     }
 }
 

@@ -24,9 +24,10 @@
 //     only `closing` and its deadline to learn why it woke.
 //   - closing goes from false to true once per use of a poll_desc; it is reset only when the
 //     poll_desc is handed to a new fd.
-//   - rd / wd are the read / write deadlines as nanotime() values; 0 means none. A deadline has
-//     expired when it is not 0 and nanotime() >= it. rt / wt are pending in the timer heap only
-//     while their deadline is set and still in the future.
+//   - rd / wd are the read / write deadlines as nanotime() values; 0 means none; at most
+//     max_when (clock.hpp saturates one too far ahead). A deadline has expired when it is not 0
+//     and nanotime() >= it. rt / wt are pending in the timer heap only while their deadline is
+//     set and still in the future.
 //   - poll_desc memory is never given back (pd_pool keeps it): an epoll event or a deadline
 //     timer may still reach a poll_desc after its fd was closed and the poll_desc was reused.
 //     Such a late event can only make a slot ready (a spurious wake: the I/O loop retries and

@@ -939,8 +939,11 @@ inline int scheduler::netpoll(std::int64_t timeout_ns) noexcept {
         if (r < 0 && errno == ENOSYS) have_pwait2_.store(false, std::memory_order_relaxed);
     }
     if (timeout_ns == 0 || !have_pwait2_.load(std::memory_order_relaxed)) {
-        int ms = timeout_ns <= 0 ? static_cast<int>(timeout_ns) : static_cast<int>((timeout_ns + 999'999) / 1'000'000);
-        r = ::epoll_wait(epfd_, evs, 64, ms < 0 ? -1 : ms);
+        // Whole milliseconds, rounded up, at most INT_MAX (a far timer's wait ends early, and
+        // poll waits again).
+        constexpr std::int64_t max_ms = std::numeric_limits<int>::max();
+        const std::int64_t ms = timeout_ns <= 0 ? timeout_ns : timeout_ns / 1'000'000 + (timeout_ns % 1'000'000 != 0);
+        r = ::epoll_wait(epfd_, evs, 64, ms < 0 ? -1 : static_cast<int>(std::min(ms, max_ms)));
     }
     int dispatched = 0;
     for (int i = 0; i < r; ++i) {

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "fatal.hpp"
 #include "spinlock.hpp"
 
 #if GOCSP_ASAN
@@ -69,12 +70,6 @@ struct stack {
 /// such a frame faults in the guard at any depth; with probes (-fstack-clash-protection, which
 /// the CMake target adds) every frame touches its pages in order and faults in the first one.
 inline constexpr std::size_t stack_guard_size = 128 * 1024;
-
-[[noreturn]] inline void fatal_oom(const char* what) noexcept {
-    std::fprintf(stderr, "fatal error: out of memory allocating %s\n", what);
-    std::fflush(stderr);
-    std::_Exit(2);
-}
 
 /// guard_madvise_supported: whether the kernel has madvise(MADV_GUARD_INSTALL) (Linux 6.13+),
 /// probed once on a scratch mapping (older kernels answer EINVAL).

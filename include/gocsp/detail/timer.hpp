@@ -3,8 +3,9 @@
 // Invariants (all under timer_heap::lock_):
 // - t->index is t's position in heap_ while t is pending, and -1 otherwise.
 // - heap_[i].when == heap_[i].t->when (a pending timer's deadline does not change).
-// - heap_[0] has the earliest `when`; next_when_ mirrors it (INT64_MAX when empty) so workers
-//   can test "anything due?" without the lock.
+// - heap_[0] has the earliest `when`; next_when_ mirrors it (`never` when empty) so workers
+//   can test "anything due?" without the lock. A pending timer's `when` is at most max_when
+//   (clock.hpp computes every deadline, saturating), so a pending timer always shows there.
 // - A timer's callback runs outside the lock, once per expiry, after the timer left the heap
 //   (a periodic one is put back first). So a callback may add or stop timers, and stop() returns
 //   false exactly when the callback has run or is about to (for a periodic timer, stop() may
@@ -14,25 +15,15 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "clock.hpp"
 #include "spinlock.hpp"
 
 namespace gocsp::detail {
-
-/// nanotime: the runtime's clock, steady_clock in nanoseconds.
-inline std::int64_t nanotime() noexcept {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-inline constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
 
 class timer_heap;
 
@@ -84,8 +75,8 @@ public:
                     timer* t = heap_[0].t;
                     remove_at(0);
                     if (t->period > 0) {
-                        t->when += t->period;
-                        if (t->when <= now) t->when = now + t->period;  // drop missed periods
+                        t->when = deadline_after(t->when, t->period);
+                        if (t->when <= now) t->when = deadline_after(now, t->period);  // drop missed periods
                         push(t);
                     }
                     if (t->on_pop) t->on_pop(t, t->period > 0);
