@@ -20,7 +20,8 @@
 namespace gocsp {
 
 /// stack_size: the usable stack size of one goroutine, as the first argument of `go`.
-/// Rounded up to whole pages, at least 16 KiB. See set_stack_size for the default.
+/// Rounded up to whole pages, at least 16 KiB; `go` throws std::length_error for more than
+/// 1 GiB. See set_stack_size for the default.
 struct stack_size {
     /// bytes: the stack size asked for, in bytes.
     std::size_t bytes;
@@ -31,7 +32,9 @@ struct stack_size {
 /// f and args are copied (or moved, from rvalues) now, in the caller, as std::thread does; pass
 /// std::ref to share. The call returns at once. An exception escaping f is a panic: the process
 /// prints `panic: <what()>`, the goroutine and where it was started, and exits with status 2.
-/// Throws std::length_error if the arguments do not fit the stack (they are stored on it).
+/// The copies live beside the goroutine's record when they are small (up to about a hundred
+/// bytes) and on the heap otherwise, never on its stack: any size works. Throws what copying or
+/// moving them throws (nothing is started then), or std::bad_alloc.
 ///
 ///     gocsp::go(f, x);                             // default stack
 ///     gocsp::go(gocsp::stack_size{1 << 20}, f, x); // a 1 MiB stack for this one
@@ -81,11 +84,12 @@ inline bool set_maxprocs(int n) noexcept {
 /// maxprocs: the number of worker threads (starts the runtime if needed).
 inline int maxprocs() { return detail::scheduler::get().nworkers(); }
 
-/// set_stack_size: the default goroutine stack size (256 KiB unless set). Takes effect only
-/// before the runtime starts; returns false after that. Stacks cost address space, not memory:
-/// pages are committed as they are touched.
+/// set_stack_size: the default goroutine stack size (256 KiB unless set; at least 16 KiB, at
+/// most 1 GiB). Takes effect only before the runtime starts; returns false, changing nothing,
+/// after that or for a size over 1 GiB. Stacks cost address space, not memory: pages are
+/// committed as they are touched.
 inline bool set_stack_size(std::size_t bytes) noexcept {
-    if (detail::config().started.load()) return false;
+    if (bytes > detail::max_stack_size || detail::config().started.load()) return false;
     detail::config().stack_size.store(bytes);
     return !detail::config().started.load();
 }

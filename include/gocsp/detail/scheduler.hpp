@@ -36,6 +36,7 @@
 //   primitive locks (channels, wait groups; several in address order)
 //     -> a timer heap's lock (never two at once) -> idle_lock_ -> global run queue lock
 //     -> stack pool lock.
+//   blocking pool lock -> threads_lock_ (a helper thread leaving); threads_lock_ is a leaf.
 //   ready() may be called with primitive locks held only through park's after-switch function;
 //   primitives call it after unlocking (runtime rule 3).
 #pragma once
@@ -70,8 +71,10 @@
 
 #include "config.hpp"
 #include "context.hpp"
+#include "fatal.hpp"
 #include "futex.hpp"
 #include "g.hpp"
+#include "random.hpp"
 #include "runqueue.hpp"
 #include "spinlock.hpp"
 #include "stack.hpp"
@@ -85,6 +88,8 @@ struct worker;
 inline constexpr std::size_t default_stack_size = 256 * 1024;
 /// Smallest stack a goroutine may ask for.
 inline constexpr std::size_t min_stack_size = 16 * 1024;
+/// Largest stack a goroutine may ask for (Go's limit on 64-bit systems is 1 GB, too).
+inline constexpr std::size_t max_stack_size = std::size_t{1} << 30;
 
 /// Settings read when the scheduler starts (GOCSP_MAXPROCS, set_maxprocs, set_stack_size).
 struct settings {
@@ -132,7 +137,7 @@ struct alignas(cache_line) worker {
     std::uint32_t spawn_streak = 0;   // goroutines started since the last switch
     std::uint32_t firing_timers = 0;  // > 0 while timer callbacks run (no preemption then)
     bool spinning = false;            // counted in scheduler::nspinning
-    std::uint64_t rng = 0;
+    xorshift64 rng;                   // select's shuffle, steal's victim order
     std::uint64_t id_next = 0, id_end = 0;  // a batch of goroutine ids (Go's goidcache)
     std::atomic<std::int64_t> live_delta{0};  // goroutines started minus ended here (owner writes)
     stack_cache stacks;               // default-size stacks
@@ -151,20 +156,8 @@ struct alignas(cache_line) worker {
     std::uint32_t sysmon_seen_tick = 0;         // sysmon's own
     int sysmon_stuck = 0;                        // sysmon's own
 
-    std::uint32_t next_random() noexcept {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        return static_cast<std::uint32_t>(rng >> 32);
-    }
+    std::uint32_t next_random() noexcept { return rng.next(); }
 };
-
-[[noreturn]] inline void fatal(const char* msg) noexcept {
-    std::fflush(stdout);
-    std::fprintf(stderr, "fatal error: %s\n", msg);
-    std::fflush(stderr);
-    std::_Exit(2);
-}
 
 /// scheduler: the runtime. One per process, made on first use and never destroyed (at exit,
 /// goroutines are abandoned, as in Go).
@@ -211,6 +204,11 @@ public:
     // --- diagnostics (see debug.hpp) -------------------------------------------------------
     void register_thread(g* rec);
     void unregister_thread(g* rec) noexcept;
+    /// enter_runtime_thread: names the calling thread (for debuggers and ps) and counts it as
+    /// the runtime's own, which cannot send on a channel by itself, until leave_runtime_thread.
+    /// Names are not proof: a thread started from a runtime thread inherits its name.
+    void enter_runtime_thread(const char* name);
+    void leave_runtime_thread() noexcept;
     /// for_each_g: f(g*) for every goroutine and every plain thread known to the runtime.
     template <class F>
     void for_each_g(F&& f) {
@@ -264,6 +262,7 @@ private:
     bool unidle(worker* w) noexcept;
     void go_idle(worker* w) noexcept;
     bool trim_step(worker* w) noexcept;
+    static constexpr std::int64_t trim_pause_ns = 1'000'000;  // between two steps of trim_step
     bool poll(worker* w) noexcept;
     int netpoll(std::int64_t timeout_ns) noexcept;
     void wait_wake(worker* w) noexcept;
@@ -313,8 +312,10 @@ private:
     std::atomic<std::int64_t> coarse_now_{0};
     spinlock threads_lock_;       // protects threads_
     std::vector<g*> threads_;     // plain threads' records
+    std::vector<long> runtime_tids_;  // the runtime's own threads (under threads_lock_)
     bool deadlock_check_ = true;  // GOCSP_DEADLOCK=0 turns it off
     bool all_asleep() noexcept;
+    static bool is_tsan_helper(long tid) noexcept;
     [[noreturn]] void report_deadlock();
     void poke_sysmon() noexcept;
     std::atomic<std::uint32_t> sysmon_word_{0};
@@ -378,10 +379,7 @@ inline scheduler::scheduler() {
     idle_list_.reserve(static_cast<std::size_t>(n));
     workers_ = new worker[static_cast<std::size_t>(n)];
     timers_.init(n + 1);
-    for (int i = 0; i < n; ++i) {
-        workers_[i].index = i;
-        workers_[i].rng = 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(i + 1) | 1;
-    }
+    for (int i = 0; i < n; ++i) workers_[i].index = i;
     std::atexit(&scheduler::on_exit);
     install_overflow_handler();
     install_sigquit_handler();
@@ -398,6 +396,9 @@ inline scheduler::scheduler() {
 
 inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std::size_t closure_align,
                            const source_location& loc) {
+    if (stack_size > max_stack_size)
+        throw std::length_error("gocsp::go: stack size of " + std::to_string(stack_size) +
+                                " bytes exceeds the limit of 1 GiB");
     worker* w = current_worker();
     void* slot;
     if (w) {
@@ -512,6 +513,7 @@ inline void scheduler::trampoline(transfer_t t) noexcept {
 }
 
 inline void scheduler::panic_exit(g* gp, const char* what) noexcept {
+    begin_dying();
     std::fflush(stdout);
     std::fprintf(stderr, "panic: %s\n\ngoroutine %llu [running]:\n", what,
                  static_cast<unsigned long long>(gp->id));
@@ -789,16 +791,17 @@ inline g* scheduler::find_runnable(worker* w) noexcept {
             }
         }
         // Nothing to run: before going idle, give the memory of one step's worth of surplus free
-        // stacks back (one worker at a time; stack_pool::trim_step), then look for work again.
-        // The worker stays off the idle list meanwhile, so no wake-up waits for it, and work
-        // that arrives is picked up after one step at most.
-        if (trim_step(w)) continue;
+        // stacks back (one worker at a time; stack_pool::trim_step). The worker stays off the
+        // idle list meanwhile, so no wake-up waits for it, and go_idle looks for work again
+        // before it sleeps - for trim_pause_ns at most while surplus remains, which bounds the
+        // share of a core that giving memory back takes, as Go's background scavenger does.
+        trim_step(w);
         go_idle(w);
     }
 }
 
 // trim_step: one step of giving surplus free stacks back to the kernel; false if there was
-// nothing to do (or another worker is at it), true if the caller should look for work again.
+// nothing to do (or another worker is at it).
 // A spinning worker stops spinning first, so that work submitted meanwhile wakes an idle worker
 // rather than waiting for this one.
 inline bool scheduler::trim_step(worker* w) noexcept {
@@ -807,7 +810,7 @@ inline bool scheduler::trim_step(worker* w) noexcept {
         w->spinning = false;
         nspinning_.fetch_sub(1, std::memory_order_seq_cst);
         full_fence();
-        if (any_queued()) return true;  // submitted while we spun: look again first
+        if (any_queued()) return false;  // submitted while we spun: go_idle finds it
     }
     return default_pool_->trim_step();
 }
@@ -900,7 +903,8 @@ inline void scheduler::wait_wake(worker* w) noexcept {
 
 // go_idle: nothing to run was found. Publish this worker as idle, recheck, then sleep - as the
 // poller (epoll, bounded by the next timer) if timers are pending and nobody polls, else on
-// the futex. Returns when there may be work.
+// the futex (for trim_pause_ns at most while free stacks remain to give back). Returns when
+// there may be work.
 inline void scheduler::go_idle(worker* w) noexcept {
     {
         std::lock_guard<spinlock> hold(idle_lock_);
@@ -920,7 +924,7 @@ inline void scheduler::go_idle(worker* w) noexcept {
             return;
         }
     } else if (!poll(w) && w->wake.load(std::memory_order_acquire) == 0) {
-        futex_wait(w->wake, 0);
+        futex_wait(w->wake, 0, default_pool_->needs_trim() ? trim_pause_ns : -1);
     }
     if (w->wake.load(std::memory_order_acquire) != 0 || !unidle(w)) wait_wake(w);
     w->busy.store(true, std::memory_order_relaxed);
@@ -1012,7 +1016,7 @@ inline void scheduler::add_timer(timer* t) noexcept {
 
 inline void scheduler::worker_main(worker* w) {
     tls.w = w;
-    ::pthread_setname_np(::pthread_self(), "gocsp-worker");
+    enter_runtime_thread("gocsp-worker");
     w->tid.store(static_cast<long>(::syscall(SYS_gettid)));
     w->g0.id = 0;
     w->current = &w->g0;
@@ -1042,19 +1046,21 @@ inline void scheduler::worker_main(worker* w) {
 //    the last look (its goroutine runs without blocking; the woken worker steals them), and
 //  - fires timers overdue by more than a millisecond when no worker is polling.
 inline void scheduler::sysmon_main() {
-    ::pthread_setname_np(::pthread_self(), "gocsp-sysmon");
+    enter_runtime_thread("gocsp-sysmon");
     std::int64_t delay_us = 20;
     for (;;) {
         if (exiting_.load(std::memory_order_relaxed)) halt(nullptr);
         coarse_now_.store(nanotime(), std::memory_order_relaxed);
         if (sigquit_pending_.exchange(0, std::memory_order_acq_rel) != 0) {
             // SIGQUIT: the dump, then exit 2 as Go does (GOCSP_SIGQUIT=continue: keep running).
+            const char* mode = std::getenv("GOCSP_SIGQUIT");
+            const bool keep_running = mode && std::strcmp(mode, "continue") == 0;
+            if (!keep_running) begin_dying();
             std::fflush(stdout);
             std::fputs("SIGQUIT: quit\n\n", stderr);
             dump(stderr);
             std::fflush(stderr);
-            const char* mode = std::getenv("GOCSP_SIGQUIT");
-            if (!mode || std::strcmp(mode, "continue") != 0) std::_Exit(2);
+            if (!keep_running) std::_Exit(2);
         }
         if (npidle_.load(std::memory_order_seq_cst) == nworkers_) {
             // Everything is idle. If nothing at all can wake anybody (runtime rule 22), it is a
@@ -1123,6 +1129,7 @@ inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
     if (gp && gp != &w->g0 && gp->stk.bottom && addr < gp->stk.bottom &&
         addr >= gp->stk.bottom - static_cast<std::ptrdiff_t>(stack_guard_size)) {
         // Only async-signal-safe calls from here on.
+        begin_dying();
         auto put = [](const char* text) { [[maybe_unused]] auto r = ::write(2, text, std::strlen(text)); };
         auto put_number = [&put](unsigned long long v) {
             char digits[24];
@@ -1160,6 +1167,19 @@ inline void scheduler::register_thread(g* rec) {
     threads_.push_back(rec);
 }
 
+inline void scheduler::enter_runtime_thread(const char* name) {
+    ::pthread_setname_np(::pthread_self(), name);
+    const long tid = static_cast<long>(::syscall(SYS_gettid));
+    std::lock_guard<spinlock> hold(threads_lock_);
+    runtime_tids_.push_back(tid);
+}
+
+inline void scheduler::leave_runtime_thread() noexcept {
+    const long tid = static_cast<long>(::syscall(SYS_gettid));
+    std::lock_guard<spinlock> hold(threads_lock_);
+    runtime_tids_.erase(std::remove(runtime_tids_.begin(), runtime_tids_.end(), tid), runtime_tids_.end());
+}
+
 inline void scheduler::unregister_thread(g* rec) noexcept {
     std::lock_guard<spinlock> hold(threads_lock_);
     threads_.erase(std::remove(threads_.begin(), threads_.end(), rec), threads_.end());
@@ -1191,6 +1211,7 @@ inline bool scheduler::all_asleep() noexcept {
             all_parked = all_parked && parked;
             known.push_back(rec->tid);
         }
+        known.insert(known.end(), runtime_tids_.begin(), runtime_tids_.end());
     }
     if (!main_parked || !all_parked) return false;
     bool waiting_on_outside = false;
@@ -1201,30 +1222,46 @@ inline bool scheduler::all_asleep() noexcept {
             waiting_on_outside = true;
     });
     if (waiting_on_outside) return false;
-    // Every thread of the process must be gocsp's own (named gocsp-*) or a parked plain thread.
-    // (Not under ThreadSanitizer, whose own background thread would always hold the verdict
-    // back: there, threads unknown to gocsp are assumed not to send.)
-    if (DIR* dir = GOCSP_TSAN_ENABLED ? nullptr : ::opendir("/proc/self/task")) {
-        bool unknown = false;
-        while (dirent* e = ::readdir(dir)) {
-            if (e->d_name[0] == '.') continue;
-            long tid = std::atol(e->d_name);
-            if (std::find(known.begin(), known.end(), tid) != known.end()) continue;
-            char path[64], comm[32] = {};
-            std::snprintf(path, sizeof path, "/proc/self/task/%ld/comm", tid);
-            if (std::FILE* f = std::fopen(path, "r")) {
-                if (!std::fgets(comm, sizeof comm, f)) comm[0] = 0;
-                std::fclose(f);
-            }
-            if (std::strncmp(comm, "gocsp-", 6) != 0) unknown = true;
-        }
-        ::closedir(dir);
-        if (unknown) return false;
+    // Every thread of the process must be the runtime's own, a parked plain thread, or a
+    // sanitizer's helper: any other thread could still send on a channel (it need not have
+    // touched gocsp yet), so it holds the verdict back.
+    DIR* dir = ::opendir("/proc/self/task");
+    if (!dir) return false;
+    std::vector<long> unknown;
+    long lowest = 0;  // the lowest thread id but main's
+    const long main_tid = ::getpid();
+    while (dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] == '.') continue;
+        long tid = std::atol(e->d_name);
+        if (tid != main_tid && (lowest == 0 || tid < lowest)) lowest = tid;
+        if (std::find(known.begin(), known.end(), tid) == known.end()) unknown.push_back(tid);
     }
+    ::closedir(dir);
+    if (GOCSP_TSAN_ENABLED && lowest != 0 && is_tsan_helper(lowest))
+        unknown.erase(std::remove(unknown.begin(), unknown.end(), lowest), unknown.end());
+    if (!unknown.empty()) return false;
     return true;
 }
 
+// is_tsan_helper: whether thread tid may be ThreadSanitizer's background thread. TSan starts it
+// inside the process's first pthread_create, just before the thread asked for, so it has the
+// lowest thread id after main's (the caller checks that); it runs with every signal blocked,
+// which plain threads rarely do. It never touches a channel.
+inline bool scheduler::is_tsan_helper(long tid) noexcept {
+    char path[64], line[128];
+    std::snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
+    std::FILE* f = std::fopen(path, "r");
+    if (!f) return false;
+    unsigned long long blocked = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f)) found = std::sscanf(line, "SigBlk: %llx", &blocked) == 1;
+    std::fclose(f);
+    constexpr unsigned long long every_blockable = 0x7ffbfeffULL;  // signals 1-31 but SIGKILL, SIGSTOP
+    return found && (blocked & every_blockable) == every_blockable;
+}
+
 inline void scheduler::report_deadlock() {
+    begin_dying();
     std::fflush(stdout);
     std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
     dump(stderr);
