@@ -266,7 +266,7 @@ TEST_CASE("a refused dial reads as Go's error") {
 TEST_CASE("bad addresses and networks") {
     auto msg = [](auto f) { return expect_error(net::error_kind::address, f); };
     REQUIRE(msg([] { net::dial("tcp", "127.0.0.1"); }) == "dial tcp: address 127.0.0.1: missing port in address");
-    REQUIRE(msg([] { net::dial("tcp", "127.0.0.1:http"); }) == "dial tcp: address 127.0.0.1:http: invalid port");
+    REQUIRE(msg([] { net::dial("tcp", "127.0.0.1:nosuchservice"); }) == "dial tcp: lookup tcp/nosuchservice: unknown port");
     REQUIRE(msg([] { net::dial("tcp", "127.0.0.1:70000"); }) == "dial tcp: address 70000: invalid port");
     REQUIRE(msg([] { net::listen("tcp", "localhost:99999999999"); }) == "listen tcp: address 99999999999: invalid port");
     REQUIRE(msg([] { net::dial("udp", "127.0.0.1:53"); }) == "dial udp: unknown network udp");

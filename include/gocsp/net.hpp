@@ -31,10 +31,14 @@
 // The end of a stream is not an error: read returns 0.
 //
 // Addresses are "host:port". host: an IPv4 literal ("127.0.0.1"), an IPv6 literal in brackets
-// ("[::1]"), "localhost", a host name (resolved with getaddrinfo), or empty (listen: every
-// interface; dial: this machine). port: a number from 0 to 65535; listening on port 0 picks a
-// free port, which listener::addr() tells. Networks: "tcp" (IPv4 or IPv6), "tcp4", "tcp6".
-// "localhost" is 127.0.0.1 (and, for dial on "tcp", ::1 if 127.0.0.1 fails), without a lookup.
+// ("[::1]"), with a zone if it needs one ("[fe80::1%eth0]", by interface name or number),
+// "localhost", a host name (resolved with getaddrinfo), or empty (listen: every interface; dial:
+// this machine). port: a number from 0 to 65535 (empty means 0), or a service name ("http")
+// looked up in the services database (/etc/services, on the blocking pool) and, failing that, in
+// Go's short built-in list; listening on port 0 picks a free port, which listener::addr() tells.
+// Networks: "tcp" (IPv4 or IPv6), "tcp4", "tcp6". "localhost" is 127.0.0.1 (and, for dial on
+// "tcp", ::1 if 127.0.0.1 fails), without a lookup. Addresses read back (local_addr, remote_addr,
+// addr, messages) are written as Go writes them, zones included: "[fe80::1%eth0]:80".
 #pragma once
 
 #include <algorithm>
@@ -53,6 +57,7 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -327,8 +332,30 @@ inline error_kind kind_of(int e) noexcept {
     }
 }
 
-/// sockaddr_string: "1.2.3.4:80", "[::1]:80" (IPv4-mapped IPv6 addresses as IPv4).
-inline std::string sockaddr_string(const sockaddr* sa) {
+/// zone_name: the IPv6 zone of scope id `scope` as Go prints it: the interface's name, its
+/// number if no interface has it, "" for none (0).
+inline std::string zone_name(std::uint32_t scope) {
+    if (scope == 0) return "";
+    char name[IF_NAMESIZE] = "";
+    if (::if_indextoname(scope, name)) return name;
+    return std::to_string(scope);
+}
+
+/// zone_index: the scope id of IPv6 zone `zone`, as Go finds it: the interface of that name,
+/// else the number zone starts with, else 0.
+inline std::uint32_t zone_index(const std::string& zone) {
+    if (const unsigned index = ::if_nametoindex(zone.c_str())) return index;
+    std::uint32_t n = 0;
+    for (char c : zone) {
+        if (c < '0' || c > '9' || n > 0xFFFFFF) break;
+        n = n * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    return n;
+}
+
+/// sockaddr_string: "1.2.3.4:80", "[::1]:80", "[fe80::1%eth0]:80" (IPv4-mapped IPv6 addresses
+/// as IPv4), as Go prints a TCPAddr. zone, if not empty, stands for the scope id's name.
+inline std::string sockaddr_string(const sockaddr* sa, const std::string& zone = "") {
     char host[INET6_ADDRSTRLEN] = "";
     unsigned port = 0;
     if (sa->sa_family == AF_INET) {
@@ -345,7 +372,8 @@ inline std::string sockaddr_string(const sockaddr* sa) {
             return std::string(host) + ":" + std::to_string(port);
         }
         ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-        return "[" + std::string(host) + "]:" + std::to_string(port);
+        const std::string z = zone.empty() ? zone_name(in6->sin6_scope_id) : zone;
+        return "[" + std::string(host) + (z.empty() ? "" : "%" + z) + "]:" + std::to_string(port);
     }
     return "?";
 }
@@ -357,12 +385,21 @@ inline std::string local_name(int fd) {
     return sockaddr_string(reinterpret_cast<sockaddr*>(&ss));
 }
 
+/// peer_name: the connected peer's address, or "" if the socket has none.
+inline std::string peer_name(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+    return sockaddr_string(reinterpret_cast<sockaddr*>(&ss));
+}
+
 struct endpoint {
     sockaddr_storage ss{};
     socklen_t len = 0;
+    std::string zone;  // an IPv6 zone as written in the address ("eth0", "2"), for messages
     int family() const noexcept { return ss.ss_family; }
     const sockaddr* sa() const noexcept { return reinterpret_cast<const sockaddr*>(&ss); }
-    std::string str() const { return sockaddr_string(sa()); }
+    std::string str() const { return sockaddr_string(sa(), zone); }
 };
 
 inline endpoint make_v4(const in_addr& a, std::uint16_t port) {
@@ -374,14 +411,63 @@ inline endpoint make_v4(const in_addr& a, std::uint16_t port) {
     e.len = sizeof(sockaddr_in);
     return e;
 }
-inline endpoint make_v6(const in6_addr& a, std::uint16_t port) {
+inline endpoint make_v6(const in6_addr& a, std::uint16_t port, std::uint32_t scope = 0) {
     endpoint e;
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&e.ss);
     in6->sin6_family = AF_INET6;
     in6->sin6_addr = a;
     in6->sin6_port = htons(port);
+    in6->sin6_scope_id = scope;
     e.len = sizeof(sockaddr_in6);
     return e;
+}
+
+/// lookup_port: the TCP port of a service name (Go's lookupPort): the services database
+/// (/etc/services, through NSS, on the blocking pool: NSS may ask a server), then the few that
+/// Go knows without one. Names are matched in lower case, as Go does. -1 if unknown.
+inline int lookup_port(const std::string& service) {
+    std::string name = service;
+    for (char& c : name)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const int port = blocking([&] {
+        servent entry{};
+        servent* found = nullptr;
+        char buf[4096];
+        if (::getservbyname_r(name.c_str(), "tcp", &entry, buf, sizeof buf, &found) != 0 || !found) return -1;
+        return static_cast<int>(ntohs(static_cast<std::uint16_t>(found->s_port)));
+    });
+    if (port >= 0) return port;
+    // Go's built-in table, for systems without a services database.
+    static constexpr std::pair<std::string_view, int> known[] = {
+        {"ftp", 21},     {"ftps", 990},  {"gopher", 70}, {"http", 80},         {"https", 443},
+        {"imap2", 143},  {"imap3", 220}, {"imaps", 993}, {"pop3", 110},        {"pop3s", 995},
+        {"smtp", 25},    {"ssh", 22},    {"telnet", 23}, {"submissions", 465},
+    };
+    for (const auto& [known_name, known_port] : known)
+        if (name == known_name) return known_port;
+    return -1;
+}
+
+/// parse_port: the port of service, as Go's LookupPort finds it: a decimal number (an optional
+/// sign; empty is 0) or a service name (lookup_port). Fails (address) with Go's messages:
+/// "address 70000: invalid port", "lookup tcp/nosuch: unknown port".
+template <class Fail>
+std::uint16_t parse_port(std::string_view service, Fail fail) {
+    std::string_view digits = service;
+    const bool negative = !digits.empty() && digits[0] == '-';
+    if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+    const bool numeric = std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+    long port = 0;
+    if (numeric) {
+        for (char c : digits)
+            if (port <= 65535) port = port * 10 + (c - '0');  // more only tells "too large"
+        if (negative && port != 0) port = -1;
+    } else {
+        port = lookup_port(std::string(service));
+        if (port < 0) fail("lookup tcp/" + std::string(service) + ": unknown port");
+    }
+    if (port < 0 || port > 65535) fail("address " + std::string(service) + ": invalid port");
+    return static_cast<std::uint16_t>(port);
 }
 
 [[noreturn]] inline void throw_address(const char* op, const std::string& net, const std::string& detail) {
@@ -414,20 +500,17 @@ inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::
         if (host.find(':') != std::string_view::npos) fail("address " + addr + ": too many colons in address");
         port = address.substr(colon + 1);
     }
-    unsigned long p = 0;
-    if (port.empty()) fail("address " + addr + ": invalid port");
-    for (char c : port) {
-        if (c < '0' || c > '9') fail("address " + addr + ": invalid port");
-        if (p <= 65535) p = p * 10 + static_cast<unsigned long>(c - '0');
-    }
-    if (p > 65535) fail("address " + std::string(port) + ": invalid port");  // Go names the port alone
-    const auto port16 = static_cast<std::uint16_t>(p);
+    const std::uint16_t port16 = parse_port(port, fail);
     const bool listening = std::string_view(op) == "listen";
 
     std::vector<endpoint> out;
     const std::string h(host);
     in_addr a4{};
     in6_addr a6{};
+    // An IPv6 literal may name its zone: "fe80::1%eth0" (an interface's name or number).
+    const auto percent = h.rfind('%');
+    const std::string zone = percent == std::string::npos ? "" : h.substr(percent + 1);
+    const bool zoned_v6 = !zone.empty() && ::inet_pton(AF_INET6, h.substr(0, percent).c_str(), &a6) == 1;
     if (h.empty()) {
         if (listening) {
             if (want6) out.push_back(make_v6(in6addr_any, port16));
@@ -442,9 +525,10 @@ inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::
     } else if (::inet_pton(AF_INET, h.c_str(), &a4) == 1) {
         if (!want4) fail("address " + h + ": no suitable address found");
         out.push_back(make_v4(a4, port16));
-    } else if (::inet_pton(AF_INET6, h.c_str(), &a6) == 1) {
+    } else if (zoned_v6 || ::inet_pton(AF_INET6, h.c_str(), &a6) == 1) {
         if (!want6) fail("address " + h + ": no suitable address found");
-        out.push_back(make_v6(a6, port16));
+        out.push_back(make_v6(a6, port16, zoned_v6 ? zone_index(zone) : 0));
+        if (zoned_v6) out.back().zone = zone;
     } else {
         // A name: getaddrinfo may block for seconds (DNS), so it runs on the blocking pool.
         addrinfo hints{};
@@ -459,8 +543,10 @@ inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::
         for (addrinfo* ai = res; ai; ai = ai->ai_next) {
             if (ai->ai_family == AF_INET && want4)
                 out.push_back(make_v4(reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, port16));
-            else if (ai->ai_family == AF_INET6 && want6)
-                out.push_back(make_v6(reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, port16));
+            else if (ai->ai_family == AF_INET6 && want6) {
+                const auto* in6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
+                out.push_back(make_v6(in6->sin6_addr, port16, in6->sin6_scope_id));  // keeps a zone
+            }
         }
         ::freeaddrinfo(res);
         if (out.empty()) fail("lookup " + h + ": no such host");
@@ -661,6 +747,7 @@ inline conn dial(std::string_view network, std::string_view address) {
             }
             detail::set_nodelay(fd);
             s->laddr = detail::local_name(fd);
+            if (std::string peer = detail::peer_name(fd); !peer.empty()) s->raddr = std::move(peer);  // as Go
             return conn(std::move(s));
         } catch (const error&) {
             if (!first) first = std::current_exception();
