@@ -3,8 +3,11 @@
 //
 // The lesson: two goroutines connected by a channel. A walker goroutine traverses the trees and
 // sends the size of every file it finds on file_sizes, then closes it; main receives, adds up,
-// and prints the totals once the channel is closed. The walk (du::walk_dir in du.hpp) reads each
-// directory on a helper thread through gocsp::blocking, so a slow disk stalls no worker.
+// and prints the totals once the channel is closed. The walk (du::walk_dir in du.hpp) is the
+// book's recursive walkDir turned into a loop over an explicit stack of directories, opened
+// relative to their parents: a goroutine's stack cannot grow, a tree's depth can (see du.hpp).
+// It reads the directories on a helper thread through gocsp::blocking, a batch of up to 1,024
+// entries at a time, so a slow disk stalls no worker.
 //
 //     $ du1 $HOME /usr /bin /etc
 //     213201 files  62.7 GB

@@ -5,8 +5,11 @@
 // each subdirectory, and a wait_group counts the walkers still running: a closer goroutine
 // waits for it to reach zero and then closes file_sizes. Goroutines are cheap, but open files
 // are not: a counting semaphore - a channel with a buffer of 20, a token sent to acquire and
-// received to release - keeps at most 20 directory reads in flight. The reads themselves run
-// on helper threads (gocsp::blocking), so they overlap without stalling the workers.
+// received to release - keeps at most 20 directories open at once. The book's dirents reads a
+// whole directory while holding a token; this one reads it in batches of up to 1,024 entries
+// (du::dirents in du.hpp: bounded memory in a directory of millions) and holds the token until
+// the directory is closed. The reads run on helper threads (gocsp::blocking), so they overlap
+// without stalling the workers.
 //
 //     $ du3 -v $HOME /usr /bin /etc
 #include <gocsp/gocsp.hpp>
@@ -22,25 +25,28 @@ bool& verbose = flag::boolean("v", false, "show verbose progress messages");
 // sema is a counting semaphore for limiting concurrency in dirents.
 const gocsp::chan<du::token> sema(20);
 
-// dirents returns the entries of directory dir.
-std::vector<du::file_info> dirents(const std::string& dir) {
+// dirents calls each with the entries of directory dir, a batch at a time.
+template <class F>
+void dirents(const std::string& dir, F&& each) {
     sema << du::token{};  // acquire token
-    std::vector<du::file_info> entries = du::dirents(dir, "du");
+    du::dirents(dir, "du", each);
     sema.recv();  // release token
-    return entries;
 }
 
 // walk_dir recursively walks the file tree rooted at dir and sends the size of each found file
 // on file_sizes.
 void walk_dir(const std::string& dir, gocsp::wait_group* n, gocsp::send_chan<std::int64_t> file_sizes) {
-    for (const du::file_info& entry : dirents(dir)) {
-        if (entry.is_dir) {
-            n->add(1);
-            gocsp::go(walk_dir, du::join(dir, entry.name), n, file_sizes);
-        } else {
-            file_sizes << entry.size;
+    dirents(dir, [&](const std::vector<du::file_info>& entries) {
+        for (const du::file_info& entry : entries) {
+            if (entry.is_dir) {
+                n->add(1);
+                gocsp::go(walk_dir, du::join(dir, entry.name), n, file_sizes);
+            } else {
+                file_sizes << entry.size;
+            }
         }
-    }
+        return true;
+    });
     n->done();
 }
 

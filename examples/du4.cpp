@@ -3,11 +3,13 @@
 //
 // The lesson: cancellation by broadcast. A receive from a closed channel never blocks, so
 // closing `done` tells every goroutine at once, however many there are. A goroutine reads one
-// byte from stdin (or its end) and closes done. Each walker polls it on entry (cancelled()), a
-// walker waiting for a semaphore token selects on it too, and main's loop (du::totals in
-// du.hpp), on seeing done closed, drains file_sizes so that every walker blocked in a send can
-// finish, then returns without printing totals. Uncancelled, du4 prints the progress every
-// 500 ms, then the totals.
+// byte from stdin (or its end) and closes done. Each walker polls it on entry (cancelled()) and
+// after every batch of up to 1,024 entries it reads (du::dirents in du.hpp; the book reads a
+// whole directory at once, which in a directory of a million entries kept going for seconds
+// after the cancellation), a walker waiting for a semaphore token selects on it too, and main's
+// loop (du::totals in du.hpp), on seeing done closed, drains file_sizes so that every walker
+// blocked in a send can finish, then returns without printing totals. Uncancelled, du4 prints
+// the progress every 500 ms, then the totals.
 //
 // -leakcheck: before exiting, check that no goroutine started by the walk is left and no
 // timer is pending (gocsp::testing::leak_check); if any is, print them on stderr and exit with
@@ -37,30 +39,33 @@ bool cancelled() {
 
 const gocsp::chan<du::token> sema(20);  // concurrency-limiting counting semaphore
 
-// dirents returns the entries of directory dir.
-std::vector<du::file_info> dirents(const std::string& dir) {
+// dirents calls each with the entries of directory dir, a batch at a time, until each returns
+// false.
+template <class F>
+void dirents(const std::string& dir, F&& each) {
     switch (gocsp::select(gocsp::send_case(sema, du::token{}), gocsp::recv_case(done))) {
-        case 0: break;       // acquire token
-        case 1: return {};  // cancelled
+        case 0: break;  // acquire token
+        case 1: return;  // cancelled
     }
-    du::dir_listing listing = gocsp::blocking([&] { return du::read_dir(dir); });
+    du::dirents(dir, "du", each);
     sema.recv();  // release token
-    if (!listing.err.empty()) std::fprintf(stderr, "du: %s\n", listing.err.c_str());
-    return std::move(listing.entries);  // Readdir may return partial results
 }
 
 // walk_dir recursively walks the file tree rooted at dir and sends the size of each found file
 // on file_sizes.
 void walk_dir(const std::string& dir, gocsp::wait_group* n, gocsp::send_chan<std::int64_t> file_sizes) {
     if (!cancelled()) {
-        for (const du::file_info& entry : dirents(dir)) {
-            if (entry.is_dir) {
-                n->add(1);
-                gocsp::go(walk_dir, du::join(dir, entry.name), n, file_sizes);
-            } else {
-                file_sizes << entry.size;
+        dirents(dir, [&](const std::vector<du::file_info>& entries) {
+            for (const du::file_info& entry : entries) {
+                if (entry.is_dir) {
+                    n->add(1);
+                    gocsp::go(walk_dir, du::join(dir, entry.name), n, file_sizes);
+                } else {
+                    file_sizes << entry.size;
+                }
             }
-        }
+            return !cancelled();  // stop within a batch, wherever the walk is
+        });
     }
     n->done();
 }

@@ -1,8 +1,11 @@
 // Tests of du1 to du4 (gopl.io/ch8/du1-du4): their totals on a generated tree against a
-// reference walk, errors for an unreadable directory, du2's progress lines, du4's cancellation
-// and its leak self-check. The programs run as the real binaries (GOCSP_EXAMPLES_DIR).
+// reference walk, on a tree deeper than a goroutine's stack allows a recursion and than PATH_MAX,
+// errors for an unreadable directory, du2's progress lines, du4's cancellation (also in the
+// middle of a huge directory) and its leak self-check. The programs run as the real binaries
+// (GOCSP_EXAMPLES_DIR).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
@@ -11,7 +14,9 @@
 #include <regex>
 #include <string>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include "../support/process.hpp"
@@ -242,4 +247,141 @@ TEST_CASE("du4 stops when a line arrives on stdin and leaves no goroutine behind
     CHECK(rest.find(usage{5 * one.files, 5 * one.bytes}.line()) == std::string::npos);
     // Quickly: the walkers still running finish their directory and stop (a generous bound).
     CHECK(took < 20s);
+}
+
+namespace {
+
+/// A chain of 3,000 nested directories named "d", each holding a sparse file "f" of 1 MB: deeper
+/// than a recursion on a goroutine's stack went (about 1,400 levels), and its deepest paths
+/// (6,000 bytes) longer than PATH_MAX, so it is built and removed with *at calls relative to
+/// open directories. Removed when the test ends.
+struct deep_tree {
+    static constexpr int depth = 3000;
+    static constexpr long long file_size = 1'000'000;
+    std::string root;
+
+    deep_tree() {
+        char dir[] = "/tmp/gocsp-du-deep-XXXXXX";
+        REQUIRE(::mkdtemp(dir));
+        root = dir;
+        int fd = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        REQUIRE(fd >= 0);
+        for (int i = 0; i < depth; ++i) {
+            REQUIRE(::mkdirat(fd, "d", 0755) == 0);
+            const int sub = ::openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            ::close(fd);
+            REQUIRE(sub >= 0);
+            fd = sub;
+            const int f = ::openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+            REQUIRE(f >= 0);
+            REQUIRE(::ftruncate(f, file_size) == 0);
+            ::close(f);
+        }
+        ::close(fd);
+    }
+    // Removes the chain from the top, each step at depth 1: root/d loses its file, its child
+    // moves up as root/up, root/d goes and root/up becomes root/d.
+    ~deep_tree() {
+        const int top = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (top < 0) return;
+        for (;;) {
+            const int d = ::openat(top, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (d < 0) break;
+            ::unlinkat(d, "f", 0);
+            const bool more = ::renameat(d, "d", top, "up") == 0;
+            ::close(d);
+            if (::unlinkat(top, "d", AT_REMOVEDIR) != 0 || !more || ::renameat(top, "up", top, "d") != 0) break;
+        }
+        ::close(top);
+        std::error_code ec;
+        std::filesystem::remove_all(root, ec);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("du1 to du4 walk a tree 3000 directories deep with paths longer than PATH_MAX", "[deep]") {
+    deep_tree t;
+    const usage want{deep_tree::depth, deep_tree::depth * deep_tree::file_size};
+    for (const char* prog : {"du1", "du2", "du3", "du4"}) {
+        INFO(prog);
+        const result r = run(example_path(prog), {t.root});
+        INFO(r.err.substr(0, 2000));
+        CHECK(r.status == 0);
+        CHECK(r.last_line() == want.line());
+        CHECK(r.err.empty());
+    }
+}
+
+namespace {
+/// A flat directory of `count` empty files, created relative to it (openat). Removed when the
+/// test ends.
+struct flat_dir {
+    std::string root;
+    explicit flat_dir(int count) {
+        char dir[] = "/tmp/gocsp-du-flat-XXXXXX";
+        REQUIRE(::mkdtemp(dir));
+        root = dir;
+        const int fd = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        REQUIRE(fd >= 0);
+        int created = 0;
+        for (; created < count; ++created) {
+            char name[32];
+            std::snprintf(name, sizeof name, "f%d", created);
+            const int f = ::openat(fd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+            if (f < 0) break;
+            ::close(f);
+        }
+        ::close(fd);
+        REQUIRE(created == count);
+    }
+    ~flat_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(root, ec);
+    }
+};
+}  // namespace
+
+TEST_CASE("du4 stops soon when cancelled in the middle of a huge directory", "[cancel]") {
+#ifdef GOCSP_TEST_SANITIZED
+    constexpr int files = 20'000;
+#else
+    constexpr int files = 200'000;
+#endif
+    flat_dir dir(files);
+    // The directory 40 times over: uncancelled, 40 x 200,000 files to count (about a minute);
+    // each of the 20 walkers that hold a semaphore token is in the middle of its directory when
+    // the cancellation comes.
+    const std::vector<std::string> args(40, dir.root);
+    process p(example_path("du4"), std::vector<std::string>(args));
+    // Progress lines: wait for one that counts files (the walkers are inside the directory),
+    // and take the counting rate from the next one.
+    auto progress = [&p] {
+        auto line = p.read_line(120s);
+        REQUIRE(line);
+        std::smatch m;
+        REQUIRE(std::regex_match(*line, m, totals_line));
+        return std::pair(std::stoll(m[1]), std::chrono::steady_clock::now());
+    };
+    auto [first, first_at] = progress();
+    while (first == 0) std::tie(first, first_at) = progress();
+    const auto [second, second_at] = progress();
+    REQUIRE(p.write("\n"));
+    const auto cancelled = std::chrono::steady_clock::now();
+    const auto status = p.wait(240s);
+    const auto took = std::chrono::steady_clock::now() - cancelled;
+    REQUIRE(status);
+    CHECK(*status == 0);
+    CHECK(p.take().find(usage{40LL * files, 0}.line()) == std::string::npos);
+    // A walker stops after its current batch (up to 1,024 entries): the 20 walkers then have
+    // about 20,000 sizes left to send. The bound is the time du4 took to count 200,000 files
+    // just before the cancellation (at least 2 s), so it follows the machine's speed, its load
+    // and the sanitizers. Reading on to the end of the directory, as du4 did, leaves 20 times
+    // the directory's files to send.
+    const auto bound = std::max<std::chrono::steady_clock::duration>(
+        (second_at - first_at) * 200'000 / std::max(second - first, 1LL), 2s);
+    const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    INFO("counted " << second - first << " files in " << ms(second_at - first_at) << " ms; exited " << ms(took)
+                    << " ms after the cancellation, bound " << ms(bound) << " ms");
+    CHECK(took < bound);
 }
