@@ -23,6 +23,12 @@
 //   6  logs each failure, then prints the total size of the thumbnails in bytes.
 // Errors are logged as Go's log package does ("2006/01/02 15:04:05 scaling bad.jpg to
 // bad.thumb.jpg: image: unknown format"); the exit status is 1 if any was, 2 for bad usage.
+//
+// Hostile files cost little: each file is read as it is decoded (one that is no image is
+// refused after its first bytes), and decoded row by row into its thumbnail, never whole; an
+// image larger than a gigapixel, or a progressive JPEG whose coefficients would take more than
+// 128 MiB, is refused with "image too large". A few images are decoded at once, one per worker
+// thread, however many goroutines wait (examples/thumbnail/thumbnails.hpp).
 #include <cstdint>
 #include <cstdio>
 #include <exception>

@@ -13,7 +13,9 @@
 //
 // Each file's work - decoding, scaling, encoding - is CPU work done by the goroutine itself, so
 // the files are processed in parallel on gocsp's workers; reading and writing the files go
-// through gocsp::blocking. Errors are exceptions in C++: where Go passes an error along a
+// through gocsp::blocking. A file is read in pieces as it is decoded, its rows go straight into
+// the thumbnail (thumbnail::scaler), and a counting semaphore lets only as many files be
+// decoded at once as there are workers: memory stays bounded however many files are given. Errors are exceptions in C++: where Go passes an error along a
 // channel, std::exception_ptr does (nullptr being Go's nil).
 #pragma once
 
@@ -51,26 +53,74 @@ inline void log_error(std::string_view message) {
 // thumbnail: Go's package gopl.io/ch8/thumbnail.
 namespace thumbnail {
 
-/// image: src scaled so that its longer side is 128 pixels and the other keeps the aspect
-/// ratio (rounded down, at least 1), by the book's crude nearest-pixel sampling.
-inline image::picture image(const image::picture& src) {
-    const int xs = src.width, ys = src.height;
-    int width = 128, height = 128;
-    if (const double aspect = static_cast<double>(xs) / ys; aspect < 1.0)
-        width = std::max(1, static_cast<int>(128 * aspect));  // portrait
-    else
-        height = std::max(1, static_cast<int>(128 / aspect));  // landscape
-    const double xscale = static_cast<double>(xs) / width;
-    const double yscale = static_cast<double>(ys) / height;
-
-    image::picture dst(width, height);
-    for (int x = 0; x < width; ++x) {
-        for (int y = 0; y < height; ++y) {
-            const std::uint8_t* p = src.at(static_cast<int>(x * xscale), static_cast<int>(y * yscale));
-            std::copy(p, p + 3, dst.at(x, y));
+/// scaler: a row sink (image::decode) that makes the thumbnail as the image's rows come, keeping
+/// only the thumbnail's pixels: its longer side is 128 pixels and the other keeps the aspect
+/// ratio (rounded down, at least 1), each pixel the image's nearest one (the book's crude
+/// sampling). A JPEG is shrunk while it is decoded, by up to 8 but never below 128 pixels on
+/// its longer side, so that its pixels are averaged rather than skipped.
+class scaler final : public ::image::row_sink {
+public:
+    /// shrink: sizes the thumbnail for a width x height image; throws for an image without
+    /// pixels.
+    int shrink(int width, int height) override {
+        if (width <= 0 || height <= 0)
+            throw std::runtime_error("thumbnail: empty image (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+        int w = 128, h = 128;
+        if (const double aspect = static_cast<double>(width) / height; aspect < 1.0)
+            w = std::max(1, static_cast<int>(128 * aspect));  // portrait
+        else
+            h = std::max(1, static_cast<int>(128 / aspect));  // landscape
+        dst_ = ::image::picture(w, h);
+        int factor = 1;
+        while (factor < 8 && std::max(width, height) >= 128 * factor * 2) factor *= 2;
+        return factor;
+    }
+    /// begin: maps the thumbnail's columns and rows to the image's (as it is delivered).
+    void begin(int width, int height) override {
+        const double xscale = static_cast<double>(width) / dst_.width;
+        const double yscale = static_cast<double>(height) / dst_.height;
+        src_x_.resize(static_cast<std::size_t>(dst_.width));
+        src_y_.resize(static_cast<std::size_t>(dst_.height));
+        for (int x = 0; x < dst_.width; ++x) src_x_[static_cast<std::size_t>(x)] = std::min(width - 1, static_cast<int>(x * xscale));
+        for (int y = 0; y < dst_.height; ++y) src_y_[static_cast<std::size_t>(y)] = std::min(height - 1, static_cast<int>(y * yscale));
+    }
+    /// row: copies the pixels of the row that the thumbnail samples, if any.
+    void row(int y, const std::uint8_t* rgb, int x0, int dx, int n) override {
+        const auto [first, last] = std::equal_range(src_y_.begin(), src_y_.end(), y);  // src_y_ is sorted
+        for (auto it = first; it != last; ++it) {
+            const int ty = static_cast<int>(it - src_y_.begin());
+            for (int tx = 0; tx < dst_.width; ++tx) {
+                const int c = src_x_[static_cast<std::size_t>(tx)] - x0;
+                if (c < 0 || c % dx != 0 || c / dx >= n) continue;  // not among these pixels
+                const std::uint8_t* p = rgb + static_cast<std::size_t>(c / dx) * 3;
+                std::copy(p, p + 3, dst_.at(tx, ty));
+            }
         }
     }
-    return dst;
+    /// take: the thumbnail.
+    ::image::picture take() { return std::move(dst_); }
+
+private:
+    ::image::picture dst_;
+    std::vector<int> src_x_, src_y_;  // the image's column and row for each of the thumbnail's
+};
+
+/// image: src scaled so that its longer side is 128 pixels and the other keeps the aspect
+/// ratio (rounded down, at least 1), by the book's crude nearest-pixel sampling.
+inline ::image::picture image(const ::image::picture& src) {
+    scaler s;
+    s.shrink(src.width, src.height);
+    s.begin(src.width, src.height);
+    for (int y = 0; y < src.height; ++y) s.row(y, src.at(0, y), 0, 1, src.width);
+    return s.take();
+}
+
+/// image_stream: the thumbnail, as a JPEG, of the image read from r (Go's ImageStream, which
+/// writes it to an io.Writer). The image is decoded row by row into the thumbnail, never whole.
+inline std::string image_stream(const ::image::reader& r) {
+    scaler s;
+    ::image::decode(r, s);
+    return ::image::jpeg_encode(s.take());
 }
 
 namespace detail {
@@ -82,29 +132,59 @@ inline std::runtime_error os_error(const char* op, const std::string& path, int 
     return std::runtime_error(std::string(op) + " " + path + ": " + text);
 }
 
-// read_file / write_file: a whole file, on a helper thread (the goroutine parks meanwhile).
-inline std::string read_file(const std::string& name) {
-    return gocsp::blocking([&] {
-        const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw os_error("open", name, errno);
-        std::string data;
-        char buf[64 * 1024];
-        for (;;) {
-            const ssize_t n = ::read(fd, buf, sizeof buf);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                const int err = errno;
-                ::close(fd);
-                throw os_error("read", name, err);
-            }
-            if (n == 0) break;
-            data.append(buf, static_cast<std::size_t>(n));
-        }
-        ::close(fd);
-        return data;
-    });
-}
+// input_file: a file open for reading, read in pieces on a helper thread (the goroutine parks
+// meanwhile). Errors are Go's: "open foo.jpg: ...", "read foo.jpg: ...".
+class input_file {
+public:
+    explicit input_file(const std::string& name) : name_(name) {
+        fd_ = gocsp::blocking([&] {
+            const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) throw os_error("open", name, errno);
+            return fd;
+        });
+    }
+    input_file(const input_file&) = delete;
+    input_file& operator=(const input_file&) = delete;
+    ~input_file() { ::close(fd_); }
 
+    // read: up to n bytes into buf; 0 at the end of the file.
+    std::size_t read(std::uint8_t* buf, std::size_t n) {
+        return gocsp::blocking([&] {
+            for (;;) {
+                const ssize_t got = ::read(fd_, buf, n);
+                if (got >= 0) return static_cast<std::size_t>(got);
+                if (errno != EINTR) throw os_error("read", name_, errno);
+            }
+        });
+    }
+
+private:
+    std::string name_;
+    int fd_ = -1;
+};
+
+// decoding: a slot among the few images decoded at once, one per worker (Go's GOMAXPROCS), held
+// from opening the file to encoding its thumbnail: decoding is CPU work, more at once would not
+// be faster, and however many goroutines are started (version 6 starts one per file), the
+// memory that decoders hold and the files open stay bounded. A buffered channel of tokens, as
+// gopl.io/ch8/crawl2 bounds its fetches.
+class decoding {
+public:
+    decoding() { tokens() << token{}; }  // acquire a token
+    decoding(const decoding&) = delete;
+    decoding& operator=(const decoding&) = delete;
+    ~decoding() { tokens().recv(); }  // release the token
+
+private:
+    struct token {};
+    static gocsp::chan<token>& tokens() {
+        // Never destroyed: goroutines abandoned at exit (version 2) may still hold a token.
+        static auto* t = new gocsp::chan<token>(static_cast<std::size_t>(std::max(1, gocsp::maxprocs())));
+        return *t;
+    }
+};
+
+// write_file: data as the whole of file name, on a helper thread.
 inline void write_file(const std::string& name, std::string_view data) {
     gocsp::blocking([&] {
         const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -127,14 +207,18 @@ inline void write_file(const std::string& name, std::string_view data) {
 
 /// image_file2: reads the image in infile and writes its thumbnail to outfile as a JPEG. A
 /// file that cannot be decoded gives "scaling <infile> to <outfile>: <why>", as in the book
-/// (which, unlike this, leaves an empty outfile behind).
+/// (which, unlike this, leaves an empty outfile behind). The file is read as it is decoded, so
+/// a file that is no image is refused after its first bytes, whatever its size.
 inline void image_file2(const std::string& outfile, const std::string& infile) {
-    const std::string in = detail::read_file(infile);
     std::string out;
-    try {
-        out = image::jpeg_encode(image(image::decode(in)));
-    } catch (const std::exception& e) {
-        throw std::runtime_error("scaling " + infile + " to " + outfile + ": " + e.what());
+    {
+        const detail::decoding slot;
+        detail::input_file in(infile);
+        try {
+            out = image_stream([&in](std::uint8_t* buf, std::size_t n) { return in.read(buf, n); });
+        } catch (const std::exception& e) {
+            throw std::runtime_error("scaling " + infile + " to " + outfile + ": " + e.what());
+        }
     }
     detail::write_file(outfile, out);
 }

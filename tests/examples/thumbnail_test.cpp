@@ -7,18 +7,27 @@
 #include <gocsp/gocsp.hpp>
 
 #include <algorithm>
+#include <csetjmp>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <regex>
 #include <set>
+#include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <utility>
 #include <vector>
+#include <zlib.h>
 
 #include "../support/process.hpp"
 #include "thumbnail/thumbnails.hpp"
@@ -89,14 +98,15 @@ std::vector<input> make_inputs(const temp_dir& dir) {
         std::string (*encode)(const image::picture&);
     };
     auto jpeg = [](const image::picture& p) { return image::jpeg_encode(p); };
+    auto gif = [](const image::picture& p) { return image::gif_encode(p); };
     const spec specs[] = {
         {"wide.jpg", "wide.thumb.jpg", 640, 480, +jpeg},
         {"tall.png", "tall.thumb.jpg", 150, 600, &image::png_encode},
-        {"banner.gif", "banner.thumb.jpg", 400, 100, &image::gif_encode},
+        {"banner.gif", "banner.thumb.jpg", 400, 100, +gif},
         {"square.png", "square.thumb.jpg", 256, 256, &image::png_encode},
         {"tiny.jpg", "tiny.thumb.jpg", 40, 30, +jpeg},
         {"photo.JPEG", "photo.thumb.jpg", 300, 200, +jpeg},
-        {"portrait.gif", "portrait.thumb.jpg", 90, 270, &image::gif_encode},
+        {"portrait.gif", "portrait.thumb.jpg", 90, 270, +gif},
     };
     std::vector<input> inputs;
     for (const spec& s : specs) {
@@ -377,4 +387,480 @@ TEST_CASE("make_thumbnails5 and make_thumbnails6 leak nothing, even after errors
         CHECK(leaks.report(60s).empty());
         CHECK(total == check_thumbnails(inputs));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile inputs: decompression bombs, files that are no image or never end, CMYK JPEGs, empty
+// GIF frames. Each bomb is a few bytes written here; the program is measured with wait4.
+
+namespace {
+
+constexpr long mib = 1024 * 1024;
+#ifdef GOCSP_TEST_SANITIZED
+constexpr long single_bound = 512 * mib;  // the sanitizers' own memory on top
+constexpr int hostile_count = 100;
+#else
+constexpr long single_bound = 256 * mib;
+constexpr int hostile_count = 1000;
+#endif
+constexpr long many_bound = 1024 * mib;
+
+// What a measured run of the program did.
+struct measured_result {
+    int status = -1;
+    std::string out, err;
+    long peak_rss = 0;        // bytes, the kernel's account of the child (wait4)
+    bool over_limit = false;  // killed for passing the memory limit
+    bool timed_out = false;
+};
+
+// run_measured: runs the program with args, its standard output and error going to files in
+// dir, and measures its peak resident memory. A child whose resident memory passes kill_above is
+// killed at once: a bomb that works must fail the test, not take the machine's memory.
+measured_result run_measured(const temp_dir& dir, const std::vector<std::string>& args, long kill_above = 2 * many_bound) {
+    const std::string path = gocsp_test::example_path("thumbnail"), out = dir / "run.out", err = dir / "run.err";
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<std::string> argv_s{path};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    REQUIRE(rc == 0);
+
+    measured_result r;
+    const long page = ::sysconf(_SC_PAGESIZE);
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    for (;;) {
+        int st = 0;
+        rusage ru{};
+        if (::wait4(pid, &st, WNOHANG, &ru) == pid) {
+            r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            r.peak_rss = ru.ru_maxrss * 1024;
+            break;
+        }
+        long size = 0, resident = 0;
+        std::ifstream("/proc/" + std::to_string(pid) + "/statm") >> size >> resident;
+        if (resident * page > kill_above) r.over_limit = true;
+        if (std::chrono::steady_clock::now() > deadline) r.timed_out = true;
+        if (r.over_limit || r.timed_out) ::kill(pid, SIGKILL);
+        std::this_thread::sleep_for(2ms);
+    }
+    r.out = read_file(out);
+    r.err = read_file(err);
+    return r;
+}
+
+// A GIF of the given logical screen holding one frame, with a 2-colour table and the LZW data
+// given (minimum code size 2: clear is 4, end 5, codes of 3 bits).
+std::string gif_file(int screen_w, int screen_h, int frame_w, int frame_h, const std::string& lzw_blocks) {
+    auto word = [](int v) { return std::string{static_cast<char>(v & 0xff), static_cast<char>(v >> 8 & 0xff)}; };
+    return "GIF89a" + word(screen_w) + word(screen_h) + std::string("\0\0\0", 3) + "," + word(0) + word(0) + word(frame_w) +
+           word(frame_h) + "\x80" + std::string("\0\0\0\xff\xff\xff", 6) + "\x02" + lzw_blocks + std::string("\0;", 2);
+}
+const std::string lzw_one_pixel("\x02\x44\x01", 3);  // one block: clear, pixel 0, end
+const std::string lzw_no_pixel("\x01\x2c", 2);       // one block: clear, end
+
+// jpeg_declaring: a small JPEG whose frame header (SOF0, or SOF2 for a progressive one) claims
+// w x h pixels: its data ends long before.
+std::string jpeg_declaring(std::string jpg, int w, int h) {
+    auto sof = jpg.find("\xff\xc0");
+    if (sof == std::string::npos) sof = jpg.find("\xff\xc2");
+    REQUIRE(sof != std::string::npos);
+    jpg[sof + 5] = static_cast<char>(h >> 8);
+    jpg[sof + 6] = static_cast<char>(h & 0xff);
+    jpg[sof + 7] = static_cast<char>(w >> 8);
+    jpg[sof + 8] = static_cast<char>(w & 0xff);
+    return jpg;
+}
+
+// png_declaring: a small PNG whose header (IHDR, its CRC recomputed) claims w x h pixels.
+std::string png_declaring(int w, int h) {
+    std::string png = image::png_encode(quadrants(16, 16));
+    for (int i = 0; i < 4; ++i) {
+        png[16 + static_cast<std::size_t>(i)] = static_cast<char>(static_cast<unsigned>(w) >> (24 - 8 * i) & 0xff);
+        png[20 + static_cast<std::size_t>(i)] = static_cast<char>(static_cast<unsigned>(h) >> (24 - 8 * i) & 0xff);
+    }
+    const uLong crc = ::crc32(0, reinterpret_cast<const Bytef*>(png.data() + 12), 17);
+    for (int i = 0; i < 4; ++i) png[29 + static_cast<std::size_t>(i)] = static_cast<char>(crc >> (24 - 8 * i) & 0xff);
+    return png;
+}
+
+// make_jpeg: a width x height JPEG made row by row with libjpeg (never a whole picture in
+// memory): row_of(y, row) fills row y with 3 (RGB) or 4 (CMYK) bytes a pixel, as `in` says;
+// stored in colour space `stored`; progressive or not; with Adobe's marker or not.
+std::string make_jpeg(int width, int height, J_COLOR_SPACE in, J_COLOR_SPACE stored, bool progressive, bool adobe,
+                      const std::function<void(int, std::uint8_t*)>& row_of) {
+    jpeg_compress_struct c;
+    jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);  // exits on error: these inputs are all valid
+    jpeg_create_compress(&c);
+    unsigned char* buf = nullptr;
+    unsigned long size = 0;
+    jpeg_mem_dest(&c, &buf, &size);
+    c.image_width = static_cast<JDIMENSION>(width);
+    c.image_height = static_cast<JDIMENSION>(height);
+    c.input_components = in == JCS_CMYK ? 4 : 3;
+    c.in_color_space = in;
+    jpeg_set_defaults(&c);
+    jpeg_set_colorspace(&c, stored);
+    c.write_Adobe_marker = adobe ? TRUE : FALSE;
+    jpeg_set_quality(&c, 90, TRUE);
+    if (progressive) jpeg_simple_progression(&c);
+    jpeg_start_compress(&c, TRUE);
+    std::vector<std::uint8_t> row(static_cast<std::size_t>(width) * static_cast<std::size_t>(c.input_components));
+    while (c.next_scanline < c.image_height) {
+        row_of(static_cast<int>(c.next_scanline), row.data());
+        JSAMPROW r = row.data();
+        jpeg_write_scanlines(&c, &r, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    std::string out(reinterpret_cast<const char*>(buf), size);
+    std::free(buf);
+    return out;
+}
+
+// The quadrants picture in inverted CMYK, as Adobe's applications store it (255: no ink):
+// cyan, magenta and yellow the complements of red, green and blue, no black.
+std::function<void(int, std::uint8_t*)> inverted_cmyk_quadrants(int width, int height) {
+    return [=](int y, std::uint8_t* row) {
+        for (int x = 0; x < width; ++x, row += 4) {
+            const rgb c = quadrant(x >= width / 2, y >= height / 2);
+            row[0] = static_cast<std::uint8_t>(c.r);
+            row[1] = static_cast<std::uint8_t>(c.g);
+            row[2] = static_cast<std::uint8_t>(c.b);
+            row[3] = 255;
+        }
+    };
+}
+
+// A hostile input: its name, its bytes, and what the program logs for it ("" when it makes a
+// thumbnail of it).
+struct hostile {
+    std::string name, data, error;
+};
+
+std::vector<hostile> bombs() {
+    const std::string small_jpeg = image::jpeg_encode(quadrants(16, 16));
+    const std::string small_progressive = make_jpeg(16, 16, JCS_RGB, JCS_YCbCr, true, false, [](int, std::uint8_t* row) {
+        std::fill(row, row + 16 * 3, 128);
+    });
+    return {
+        // A 1x1 frame on a 65535x65535 screen: only the frame is decoded.
+        {"screen.gif", gif_file(65535, 65535, 1, 1, lzw_one_pixel), ""},
+        {"frame.gif", gif_file(65535, 65535, 65535, 65535, lzw_one_pixel), "gif: image too large: 65535x65535 pixels"},
+        {"rows.gif", gif_file(30000, 30000, 30000, 30000, lzw_one_pixel), "gif: not enough image data"},
+        {"huge.jpg", jpeg_declaring(small_jpeg, 65500, 65500), "jpeg: image too large: 65500x65500 pixels"},
+        {"large.jpg", jpeg_declaring(small_jpeg, 30000, 30000), "jpeg: Corrupt JPEG data: premature end of data segment"},
+        {"progressive.jpg", jpeg_declaring(small_progressive, 30000, 30000),
+         "jpeg: image too large: 30000x30000 pixels, progressive (2574 MiB of coefficients)"},
+        {"huge.png", png_declaring(32000, 32000), "png: Not enough image data"},
+    };
+}
+
+// thumb_of: the thumbnail's name for file: its extension, if any, replaced by ".thumb.jpg".
+std::string thumb_of(const std::string& file) {
+    const auto dot = file.rfind('.'), slash = file.rfind('/');
+    return (dot != std::string::npos && (slash == std::string::npos || dot > slash) ? file.substr(0, dot) : file) + ".thumb.jpg";
+}
+
+}  // namespace
+
+TEST_CASE("a decompression bomb is refused or decoded in bounded memory, its file named in the error") {
+    temp_dir dir;
+    for (const hostile& h : bombs()) {
+        DYNAMIC_SECTION(h.name << " (" << h.data.size() << " bytes)") {
+            const std::string file = dir / h.name;
+            write_file(file, h.data);
+            const measured_result r = run_measured(dir, {file});
+            INFO("stderr: " << r.err << "peak RSS: " << r.peak_rss / mib << " MiB");
+            CHECK_FALSE(r.over_limit);
+            CHECK_FALSE(r.timed_out);
+            CHECK(r.peak_rss < single_bound);
+            if (h.error.empty()) {
+                CHECK(r.status == 0);
+                CHECK(r.err.empty());
+                const image::picture t = image::decode(read_file(thumb_of(file)));
+                CHECK(t.width == 128);
+                CHECK(t.height == 128);
+            } else {
+                CHECK(r.status == 1);
+                CHECK(logged(r.err, "scaling " + file + " to " + thumb_of(file) + ": " + h.error));
+                CHECK(lines_of(r.err).size() == 1);
+            }
+        }
+    }
+}
+
+TEST_CASE("a thousand decompression bombs in one run stay bounded in memory") {
+    temp_dir dir;
+    const auto kinds = bombs();
+    std::vector<std::string> files;
+    int failures = 0;
+    for (int i = 0; i < hostile_count; ++i) {
+        const hostile& h = kinds[static_cast<std::size_t>(i) % kinds.size()];
+        files.push_back(dir / (std::to_string(i) + "-" + h.name));
+        write_file(files.back(), h.data);
+        if (!h.error.empty()) ++failures;
+    }
+    const measured_result r = run_measured(dir, files);
+    INFO("peak RSS: " << r.peak_rss / mib << " MiB");
+    CHECK_FALSE(r.over_limit);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.peak_rss < many_bound);
+    CHECK(r.status == 1);
+    CHECK(lines_of(r.err).size() == static_cast<std::size_t>(failures));
+}
+
+TEST_CASE("a file that is no image is refused after its first bytes, however long it is") {
+    temp_dir dir;
+    const std::string zero = dir / "zero.jpg", sparse = dir / "sparse.png";
+    fs::create_symlink("/dev/zero", zero);  // never ends
+    {
+        std::ofstream(sparse).put('x');
+        fs::resize_file(sparse, std::uintmax_t{4} << 30);  // 4 GiB, a hole after its first byte
+    }
+    const measured_result r = run_measured(dir, {zero, sparse, dir.path.string()});
+    INFO("stderr: " << r.err << "peak RSS: " << r.peak_rss / mib << " MiB");
+    CHECK_FALSE(r.over_limit);
+    CHECK_FALSE(r.timed_out);
+    CHECK(r.peak_rss < single_bound);
+    CHECK(r.status == 1);
+    CHECK(logged(r.err, "scaling " + zero + " to " + dir / "zero.thumb.jpg" + ": image: unknown format"));
+    CHECK(logged(r.err, "scaling " + sparse + " to " + dir / "sparse.thumb.jpg" + ": image: unknown format"));
+    // A directory opens, and its first read fails, as Go reports it.
+    const std::string d = dir.path.string();
+    CHECK(logged(r.err, "scaling " + d + " to " + thumb_of(d) + ": read " + d + ": is a directory"));
+}
+
+TEST_CASE("CMYK and YCCK JPEGs with Adobe's marker are decoded, as Go decodes them") {
+    temp_dir dir;
+    const int w = 320, h = 200;
+    const std::vector<input> inputs = {{dir / "cmyk.jpg", dir / "cmyk.thumb.jpg", w, h}, {dir / "ycck.jpg", dir / "ycck.thumb.jpg", w, h}};
+    write_file(inputs[0].name, make_jpeg(w, h, JCS_CMYK, JCS_CMYK, false, true, inverted_cmyk_quadrants(w, h)));
+    write_file(inputs[1].name, make_jpeg(w, h, JCS_CMYK, JCS_YCCK, true, true, inverted_cmyk_quadrants(w, h)));
+    const std::string plain = dir / "plain-cmyk.jpg";  // no Adobe marker: Go does not know what it is
+    write_file(plain, make_jpeg(w, h, JCS_CMYK, JCS_CMYK, false, false, inverted_cmyk_quadrants(w, h)));
+    const run_result r = run_thumbnail({inputs[0].name, inputs[1].name, plain});
+    INFO("stderr: " << r.err);
+    CHECK(r.status == 1);
+    check_thumbnails(inputs);
+    CHECK(logged(r.err, "scaling " + plain + " to " + dir / "plain-cmyk.thumb.jpg" +
+                            ": jpeg: unsupported JPEG feature: unknown color model: 4-component JPEG doesn't have Adobe APP14 metadata"));
+    CHECK(lines_of(r.err).size() == 1);
+
+    // Black: 255 - K of it, in inverted CMYK. Half black and no other ink is mid grey.
+    const std::string grey = make_jpeg(16, 16, JCS_CMYK, JCS_CMYK, false, true, [](int, std::uint8_t* row) {
+        for (int x = 0; x < 16; ++x, row += 4) row[0] = row[1] = row[2] = 255, row[3] = 128;
+    });
+    const image::picture g = image::decode(grey);
+    for (int c = 0; c < 3; ++c) CHECK(std::abs(g.at(8, 8)[c] - 128) < 8);
+}
+
+TEST_CASE("an empty GIF frame is reported as Go's image/gif reports it") {
+    temp_dir dir;
+    const std::string with_pixels = dir / "pixels.gif", without = dir / "empty.gif";
+    write_file(with_pixels, gif_file(10, 10, 0, 5, lzw_one_pixel));
+    write_file(without, gif_file(10, 10, 0, 5, lzw_no_pixel));
+    const run_result r = run_thumbnail({with_pixels, without});
+    INFO("stderr: " << r.err);
+    CHECK(r.status == 1);
+    CHECK(logged(r.err, "scaling " + with_pixels + " to " + dir / "pixels.thumb.jpg" + ": gif: too much image data"));
+    // Go decodes this one to an empty image; no thumbnail can be made of it.
+    CHECK(logged(r.err, "scaling " + without + " to " + dir / "empty.thumb.jpg" + ": thumbnail: empty image (0x5)"));
+    // And a frame beyond the screen, in Go's words.
+    const run_result beyond = run_thumbnail({[&] {
+        const std::string f = dir / "beyond.gif";
+        write_file(f, gif_file(10, 10, 11, 5, lzw_one_pixel));
+        return f;
+    }()});
+    CHECK(logged(beyond.err, "scaling " + dir / "beyond.gif" + " to " + dir / "beyond.thumb.jpg" + ": gif: frame bounds larger than image bounds"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The streaming decoders against pictures known pixel by pixel: every PNG colour type and
+// depth, interlaced or not, interlaced GIFs, and thumbnails made row by row.
+
+namespace {
+
+// An RGBA source pattern with every channel varying, alpha too when asked.
+struct rgba {
+    int r, g, b, a;
+};
+rgba pattern(int x, int y, bool alpha) {
+    return {(x * 37 + y * 11) % 256, (x * 5 + y * 53) % 256, (x * y + 7) % 256, alpha ? (x * 29 + y * 17) % 256 : 255};
+}
+
+// make_png: a width x height PNG of the given colour type and bit depth, interlaced or not,
+// written row by row with libpng from pattern(): grey takes the red channel, a palette holds
+// the 4 colours of (x + y) % 4 with entry 3 transparent (tRNS).
+std::string make_png(int width, int height, int color_type, int depth, bool interlaced) {
+    std::string out;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) {  // never: the inputs are valid
+        png_destroy_write_struct(&png, &info);
+        std::abort();
+    }
+    png_set_write_fn(
+        png, &out,
+        [](png_structp p, png_bytep data, png_size_t n) {
+            static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<const char*>(data), n);
+        },
+        nullptr);
+    png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), depth, color_type,
+                 interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_color palette[4] = {{200, 10, 10}, {10, 200, 10}, {10, 10, 200}, {250, 250, 250}};
+    png_byte trans[4] = {255, 255, 255, 0};
+    if (color_type == PNG_COLOR_TYPE_PALETTE) {
+        png_set_PLTE(png, info, palette, 4);
+        png_set_tRNS(png, info, trans, 4, nullptr);
+    }
+    png_write_info(png, info);
+    const int channels = color_type == PNG_COLOR_TYPE_PALETTE || color_type == PNG_COLOR_TYPE_GRAY ? 1
+                         : color_type == PNG_COLOR_TYPE_GRAY_ALPHA                                 ? 2
+                         : color_type == PNG_COLOR_TYPE_RGB                                        ? 3
+                                                                                                   : 4;
+    const bool alpha = color_type & PNG_COLOR_MASK_ALPHA;
+    std::vector<png_byte> row(static_cast<std::size_t>(width * channels * 2));
+    const int passes = png_set_interlace_handling(png);
+    for (int pass = 0; pass < passes; ++pass) {
+        for (int y = 0; y < height; ++y) {
+            std::fill(row.begin(), row.end(), 0);
+            for (int x = 0; x < width; ++x) {
+                const rgba c = pattern(x, y, alpha);
+                const int values[4] = {c.r, c.g, c.b, c.a};
+                const int grey[2] = {c.r, c.a};
+                for (int ch = 0; ch < channels; ++ch) {
+                    int v = color_type == PNG_COLOR_TYPE_PALETTE ? (x + y) % 4 : channels <= 2 ? grey[ch] : values[ch];
+                    if (depth == 16) {  // v * 257: its high byte is v
+                        row[static_cast<std::size_t>((x * channels + ch) * 2)] = static_cast<png_byte>(v);
+                        row[static_cast<std::size_t>((x * channels + ch) * 2 + 1)] = static_cast<png_byte>(v);
+                    } else if (depth == 8) {
+                        row[static_cast<std::size_t>(x * channels + ch)] = static_cast<png_byte>(v);
+                    } else {  // grey or palette of 1, 2 or 4 bits, packed from the high bits
+                        if (color_type == PNG_COLOR_TYPE_GRAY) v >>= 8 - depth;
+                        const int bit = x * depth;
+                        row[static_cast<std::size_t>(bit / 8)] |= static_cast<png_byte>(v << (8 - depth - bit % 8));
+                    }
+                }
+            }
+            png_write_row(png, row.data());
+        }
+    }
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    return out;
+}
+
+// expected_png: what decoding make_png's image must give: 8-bit RGB premultiplied onto black.
+image::picture expected_png(int width, int height, int color_type, int depth) {
+    image::picture p(width, height);
+    const bool alpha = color_type & PNG_COLOR_MASK_ALPHA;
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            rgba c = pattern(x, y, alpha);
+            if (color_type == PNG_COLOR_TYPE_PALETTE) {
+                const rgba entries[4] = {{200, 10, 10, 255}, {10, 200, 10, 255}, {10, 10, 200, 255}, {250, 250, 250, 0}};
+                c = entries[(x + y) % 4];
+            } else if (!(color_type & PNG_COLOR_MASK_COLOR)) {
+                int v = c.r;
+                if (depth < 8) v = (v >> (8 - depth)) * 255 / ((1 << depth) - 1);  // scaled up by libpng
+                c = {v, v, v, c.a};
+            }
+            std::uint8_t* px = p.at(x, y);
+            px[0] = static_cast<std::uint8_t>((c.r * c.a + 127) / 255);
+            px[1] = static_cast<std::uint8_t>((c.g * c.a + 127) / 255);
+            px[2] = static_cast<std::uint8_t>((c.b * c.a + 127) / 255);
+        }
+    }
+    return p;
+}
+
+// streamed_thumbnail: the thumbnail of data made row by row by the scaler, as the program does.
+image::picture streamed_thumbnail(std::string_view data) {
+    thumbnail::scaler s;
+    image::decode(
+        [&data](std::uint8_t* buf, std::size_t n) {
+            n = std::min(n, data.size());
+            std::memcpy(buf, data.data(), n);
+            data.remove_prefix(n);
+            return n;
+        },
+        s);
+    return s.take();
+}
+
+bool same(const image::picture& a, const image::picture& b) { return a.width == b.width && a.height == b.height && a.pix == b.pix; }
+
+}  // namespace
+
+TEST_CASE("PNGs of every colour type and depth, interlaced or not, decode to their pixels and thumbnails") {
+    struct kind {
+        const char* name;
+        int color_type, depth;
+    };
+    const kind kinds[] = {
+        {"RGB 8", PNG_COLOR_TYPE_RGB, 8},         {"RGB 16", PNG_COLOR_TYPE_RGB, 16},
+        {"RGBA 8", PNG_COLOR_TYPE_RGBA, 8},       {"RGBA 16", PNG_COLOR_TYPE_RGBA, 16},
+        {"grey 8", PNG_COLOR_TYPE_GRAY, 8},       {"grey 1", PNG_COLOR_TYPE_GRAY, 1},
+        {"grey 4", PNG_COLOR_TYPE_GRAY, 4},       {"grey+alpha 8", PNG_COLOR_TYPE_GRAY_ALPHA, 8},
+        {"palette 8", PNG_COLOR_TYPE_PALETTE, 8}, {"palette 2", PNG_COLOR_TYPE_PALETTE, 2},
+    };
+    // Odd sizes, some with empty interlace passes; one larger than a thumbnail, one smaller.
+    const std::pair<int, int> sizes[] = {{1, 1}, {3, 2}, {37, 23}, {300, 170}};
+    for (const kind& k : kinds) {
+        for (bool interlaced : {false, true}) {
+            for (const auto& [w, h] : sizes) {
+                DYNAMIC_SECTION(k.name << (interlaced ? " interlaced " : " ") << w << "x" << h) {
+                    const std::string data = make_png(w, h, k.color_type, k.depth, interlaced);
+                    const image::picture want = expected_png(w, h, k.color_type, k.depth);
+                    CHECK(same(image::decode(data), want));
+                    CHECK(same(streamed_thumbnail(data), thumbnail::image(want)));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("an interlaced GIF decodes as its plain twin, and its thumbnail is made row by row") {
+    for (const auto& [w, h] : {std::pair{1, 1}, std::pair{5, 3}, std::pair{37, 23}, std::pair{300, 170}}) {
+        DYNAMIC_SECTION(w << "x" << h) {
+            const image::picture p = quadrants(w, h);
+            const image::picture plain = image::decode(image::gif_encode(p));
+            const std::string interlaced = image::gif_encode(p, true);
+            CHECK(same(image::decode(interlaced), plain));
+            CHECK(same(streamed_thumbnail(interlaced), thumbnail::image(plain)));
+        }
+    }
+}
+
+TEST_CASE("a large JPEG is decoded shrunk, row by row, into a thumbnail of its colours") {
+#ifdef GOCSP_TEST_SANITIZED
+    const int w = 3000, h = 2000;
+#else
+    const int w = 12000, h = 8000;  // 96 megapixels: 288 MB as a whole picture
+#endif
+    temp_dir dir;
+    const input in{dir / "large.jpg", dir / "large.thumb.jpg", w, h};
+    write_file(in.name, make_jpeg(w, h, JCS_RGB, JCS_YCbCr, false, false, [&](int y, std::uint8_t* row) {
+        for (int x = 0; x < w; ++x, row += 3) {
+            const rgb c = quadrant(x >= w / 2, y >= h / 2);
+            row[0] = static_cast<std::uint8_t>(c.r);
+            row[1] = static_cast<std::uint8_t>(c.g);
+            row[2] = static_cast<std::uint8_t>(c.b);
+        }
+    }));
+    const measured_result r = run_measured(dir, {in.name});
+    INFO("stderr: " << r.err << "peak RSS: " << r.peak_rss / mib << " MiB");
+    CHECK(r.status == 0);
+    CHECK(r.peak_rss < 64 * mib);
+    check_thumbnail(in);
 }
