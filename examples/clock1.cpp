@@ -8,6 +8,7 @@
 //     clock1 &               listens on localhost:8000, as in the book
 //     clock1 -port 8010 &    another port (the flag of exercise 8.1)
 //     netcat1                to watch it (or nc localhost 8000)
+#include "accept.hpp"
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -48,13 +49,7 @@ int main(int argc, char** argv) {
 
     const net::listener listener = must([&] { return net::listen("tcp", "localhost:" + std::to_string(port)); });
     for (;;) {
-        net::conn conn;
-        try {
-            conn = listener.accept();
-        } catch (const net::error& err) {
-            log_print(err.what());  // e.g., connection aborted
-            continue;
-        }
+        const net::conn conn = accept_retrying(listener);  // on an error: logs it, waits, tries again
         handle_conn(conn);  // handle one connection at a time
     }
 }

@@ -7,6 +7,7 @@
 //     clock2 &               listens on localhost:8000, as in the book
 //     clock2 -port 8010 &    another port (the flag of exercise 8.1)
 //     netcat1 & netcat1      two clients at once
+#include "accept.hpp"
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -47,13 +48,7 @@ int main(int argc, char** argv) {
 
     const net::listener listener = must([&] { return net::listen("tcp", "localhost:" + std::to_string(port)); });
     for (;;) {
-        net::conn conn;
-        try {
-            conn = listener.accept();
-        } catch (const net::error& err) {
-            log_print(err.what());  // e.g., connection aborted
-            continue;
-        }
+        const net::conn conn = accept_retrying(listener);  // on an error: logs it, waits, tries again
         gocsp::go(handle_conn, conn);  // handle connections concurrently
     }
 }

@@ -7,9 +7,11 @@
 //     flag::parse(argc, argv);                                                  // flag.Parse()
 //     for (const std::string& a : flag::args()) ...                             // flag.Args()
 //     flag::parse_help(argc, argv);   // a program without flags: answers only -h and -help
+//     if (delay < 0s) flag::invalid_value("delay", "negative pause");  // a value out of range
 //
 //     log_print("done");        // "2026/11/28 03:00:00 done" on stderr        (log.Println)
 //     log_fatal(err.what());    // the same, then exit status 1                (log.Fatal)
+//     log_fatal(error_text(e)); // a system error in Go's words ("... no space left on device")
 //     auto conn = must([&] { return net::dial("tcp", addr); });   // if err != nil { log.Fatal(err) }
 //
 // Flag syntax, as Go's: -name, --name, -name=value and -name value (a boolean takes no separate
@@ -27,6 +29,8 @@
 // valid for the life of the program.
 #pragma once
 
+#include <gocsp/net.hpp>  // errno_text: Go's wording of an errno
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -37,6 +41,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <unistd.h>
 #include <utility>
@@ -74,7 +79,19 @@ void print_usage();
 /// format_duration: d as Go's time.Duration.String writes it ("1.5s", "1m0s", "300ms").
 std::string format_duration(std::chrono::nanoseconds d);
 
+/// invalid_value: rejects the value parse gave flag `name` because the program cannot use it
+/// (out of its range, say), as Go's flag package rejects a value its Set method refuses: prints
+/// `invalid value "<value>" for flag -<name>: <why>` and the usage on stderr, then exits with
+/// status 2. <value> is the flag's text on the command line (its default if it had none).
+[[noreturn]] void invalid_value(const std::string& name, const std::string& why);
+
 }  // namespace flag
+
+/// error_text: err's message in Go's words. A std::system_error of a failed system call says
+/// "<op> <file>: " and C's text for the errno ("write /dev/stdout: No space left on device");
+/// Go's text, which error_text puts in its place, starts lower-case ("... no space left on
+/// device"), as every other error message of the examples does. Any other exception: what().
+std::string error_text(const std::exception& err);
 
 /// log_print: writes "2006/01/02 15:04:05 " (local time) and msg on stderr, adding a newline if
 /// msg has none, in one write (Go's log.Print and log.Println with the standard logger).
@@ -83,7 +100,7 @@ void log_print(std::string_view msg);
 /// log_fatal: log_print(msg), then exit with status 1 (Go's log.Fatal).
 [[noreturn]] void log_fatal(std::string_view msg);
 
-/// must: f()'s result; if f throws a std::exception, log_fatal(what()) instead (Go's
+/// must: f()'s result; if f throws a std::exception, log_fatal(error_text(e)) instead (Go's
 /// `v, err := f(); if err != nil { log.Fatal(err) }`).
 template <class F>
 auto must(F&& f) -> decltype(f());
@@ -222,6 +239,7 @@ struct entry {
     std::string usage;
     std::string def;  // the default, as get() printed it when the flag was defined
     std::unique_ptr<value> v;
+    std::string given;  // the value's text on the command line, as parse found it
 };
 
 struct command_line {
@@ -244,7 +262,7 @@ T& define(const std::string& name, T init, const std::string& usage) {
         std::fprintf(stderr, "flag redefined: %s\n", name.c_str());
         std::abort();
     }
-    it->second = entry{usage, v->get(), std::move(v)};
+    it->second = entry{usage, v->get(), std::move(v), ""};
     return ref;
 }
 
@@ -343,6 +361,7 @@ inline void parse(int argc, char** argv) {
         if (v.is_bool()) {
             if (auto why = v.set(has_value ? text : "true"); !why.empty())
                 detail::fail("invalid boolean value " + detail::quote(text) + " for -" + std::string(name) + ": " + why);
+            it->second.given = has_value ? text : "true";
             continue;
         }
         if (!has_value) {
@@ -351,6 +370,7 @@ inline void parse(int argc, char** argv) {
         }
         if (auto why = v.set(text); !why.empty())
             detail::fail("invalid value " + detail::quote(text) + " for flag -" + std::string(name) + ": " + why);
+        it->second.given = text;
     }
     cl.args.assign(argv + i, argv + argc);
 }
@@ -399,7 +419,25 @@ inline std::string format_duration(std::chrono::nanoseconds d) {
     return n < 0 ? "-" + s : s;
 }
 
+inline void invalid_value(const std::string& name, const std::string& why) {
+    const auto& flags = detail::the_command_line().flags;
+    const auto it = flags.find(name);
+    const std::string text = it == flags.end() ? "" : it->second.given.empty() ? it->second.def : it->second.given;
+    detail::fail("invalid value " + detail::quote(text) + " for flag -" + name + ": " + why);
+}
+
 }  // namespace flag
+
+inline std::string error_text(const std::exception& err) {
+    std::string text = err.what();
+    const auto* sys = dynamic_cast<const std::system_error*>(&err);
+    if (!sys || (sys->code().category() != std::generic_category() && sys->code().category() != std::system_category()))
+        return text;
+    const std::string c_words = ": " + sys->code().message();
+    if (text.size() >= c_words.size() && text.compare(text.size() - c_words.size(), c_words.size(), c_words) == 0)
+        text.replace(text.size() - c_words.size(), c_words.size(), ": " + gocsp::net::detail::errno_text(sys->code().value()));
+    return text;
+}
 
 inline void log_print(std::string_view msg) {
     const std::time_t now = std::time(nullptr);
@@ -428,6 +466,6 @@ auto must(F&& f) -> decltype(f()) {
     try {
         return f();
     } catch (const std::exception& err) {
-        log_fatal(err.what());
+        log_fatal(error_text(err));
     }
 }

@@ -8,6 +8,7 @@
 //     reverb1 &                       listens on localhost:8000, 1 s between echoes, as in the book
 //     reverb1 -port 8010 -delay 300ms
 //     netcat3                         to shout at it
+#include "accept.hpp"
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -56,13 +57,7 @@ int main(int argc, char** argv) {
 
     const net::listener l = must([&] { return net::listen("tcp", "localhost:" + std::to_string(port)); });
     for (;;) {
-        net::conn conn;
-        try {
-            conn = l.accept();
-        } catch (const net::error& err) {
-            log_print(err.what());  // e.g., connection aborted
-            continue;
-        }
+        const net::conn conn = accept_retrying(l);  // on an error: logs it, waits, tries again
         gocsp::go(handle_conn, conn, delay);
     }
 }

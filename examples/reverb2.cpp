@@ -9,6 +9,7 @@
 //     reverb2 &                       listens on localhost:8000, 1 s between echoes, as in the book
 //     reverb2 -port 8010 -delay 300ms
 //     netcat3                         to shout at it
+#include "accept.hpp"
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -65,13 +66,7 @@ int main(int argc, char** argv) {
 
     const net::listener l = must([&] { return net::listen("tcp", "localhost:" + std::to_string(port)); });
     for (;;) {
-        net::conn conn;
-        try {
-            conn = l.accept();
-        } catch (const net::error& err) {
-            log_print(err.what());  // e.g., connection aborted
-            continue;
-        }
+        const net::conn conn = accept_retrying(l);  // on an error: logs it, waits, tries again
         gocsp::go(handle_conn, conn, delay);
     }
 }

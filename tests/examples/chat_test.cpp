@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -272,14 +273,14 @@ TEST_CASE("exercise 8.14: clients give their names") {
 
 namespace {
 // The traffic of the 8.15 tests: one client says `rounds` rounds of `per_round` lines of about
-// 1 KB, and hears each round back before it says the next (so its own queue never holds more
-// than a round); meanwhile another client connected and never reads. Returns the number of
-// rounds it heard in full before one did not come within `wait`.
-int talk_past_a_sleeper(member& talker, int rounds, int per_round, millis wait) {
+// `line_size` bytes (1 KB unless said), and hears each round back before it says the next (so
+// its own queue never holds more than a round); meanwhile other clients connected and never
+// read. Returns the number of rounds it heard in full before one did not come within `wait`.
+int talk_past_a_sleeper(member& talker, int rounds, int per_round, millis wait, std::size_t line_size = 1000) {
     // A stalled server stops reading too: give up on a write that cannot go on for `wait`.
     timeval limit{static_cast<time_t>(wait.count() / 1000), static_cast<suseconds_t>(wait.count() % 1000 * 1000)};
     ::setsockopt(talker.conn.fd(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    const std::string filler(1000, 'x');
+    const std::string filler(line_size, 'x');
     for (int r = 0; r < rounds; ++r) {
         std::string round;
         for (int i = 0; i < per_round; ++i) round += "line " + std::to_string(r * per_round + i) + " " + filler + "\n";
@@ -340,4 +341,73 @@ TEST_CASE("with -buffer 0 as in the book a client that never reads stalls everyo
     // The same traffic as above stops getting through once the sleeper's buffers are full.
     constexpr int rounds = 80, per_round = 500;
     CHECK(talk_past_a_sleeper(talker, rounds, per_round, 5s) < rounds);
+}
+
+namespace {
+// peak_rss_mb: the peak resident set of process pid (VmHWM), in MB.
+long peak_rss_mb(pid_t pid) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+    REQUIRE(f);
+    char line[256];
+    long kb = -1;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+    std::fclose(f);
+    REQUIRE(kb >= 0);
+    return kb / 1024;
+}
+}  // namespace
+
+TEST_CASE("exercise 8.15: clients that never read pin a bounded number of bytes, shared, and the talker hears all") {
+    // 20 clients never read while one says 500 lines of 60 KB (30 MB), hearing each round of 10
+    // back before the next. A copy of every line per client, up to 1024 lines each, is what
+    // the server once held: 600 MB. Now each sleeper holds at most -buffer-bytes (here 2 MiB)
+    // of lines, and the lines all of them hold are the same ones, kept once: a few MB in all.
+    constexpr int sleepers = 20, rounds = 50, per_round = 10;
+    constexpr std::size_t line_size = 60'000;
+    chat_server server({"-buffer-bytes", "2097152"});
+    member talker(server);
+    std::vector<std::unique_ptr<member>> asleep;
+    for (int i = 0; i < sleepers; ++i) {
+        asleep.push_back(std::make_unique<member>(server));
+        const int small = 4096;  // the kernel holds little for it either
+        ::setsockopt(asleep.back()->conn.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        talker.wait_for(asleep.back()->name + " has arrived");
+    }
+    const long idle = peak_rss_mb(server.proc.pid());
+    CHECK(talk_past_a_sleeper(talker, rounds, per_round, patience, line_size) == rounds);  // it missed nothing
+    const long peak = peak_rss_mb(server.proc.pid());
+    std::printf("chat: %d sleepers, %d lines of %zu bytes: server peak RSS %ld MB (%ld MB before the talk)\n",
+                sleepers, rounds * per_round, line_size, peak, idle);
+#ifndef GOCSP_TEST_SANITIZED
+    // What the lines pinned: at most 2 MiB of shared lines, plus a round queued for the talker
+    // and the buffers of 21 connections. Without sharing: 40 MB; without the byte bound: 30 MB.
+    CHECK(peak - idle < 16);
+#endif  // the sanitizers keep freed memory aside (ASan's quarantine) and add their own
+}
+
+TEST_CASE("a line longer than 64 KiB ends its sender's session, as Go's bufio.Scanner does") {
+    chat_server server;
+    member a(server);
+    member b(server);
+    a.expect(b.name + " has arrived");
+    // 1 MB without a newline: the server reads no more than 64 KiB of it, then hangs up.
+    (void)b.conn.write(std::string(1'000'000, 'y'));  // may fail: the server hangs up meanwhile
+    a.expect(b.name + " has left");
+    b.conn.read_all(patience);
+    CHECK(b.conn.at_eof());
+    say_and_hear(a, "still here");
+}
+
+TEST_CASE("absurd -buffer and -buffer-bytes values are flag errors") {
+    for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+             {"buffer", "2147483647"}, {"buffer", "-1"}, {"buffer-bytes", "0"}, {"buffer-bytes", "2147483647"}}) {
+        INFO("-" << flag << " " << value);
+        gocsp_test::process p(gocsp_test::example_path("chat"),
+                              {"-addr", "127.0.0.1:" + std::to_string(gocsp_test::free_port()), "-" + flag, value});
+        REQUIRE(p.wait(patience) == 2);
+        const std::string err = p.take(gocsp_test::process::err);
+        CHECK(err.rfind("invalid value \"" + value + "\" for flag -" + flag + ": ", 0) == 0);
+        CHECK(err.find("\nUsage of ") != std::string::npos);
+    }
 }
