@@ -20,7 +20,8 @@
 //     baseline                 221.0    224
 //     ...
 //
-// Flags: -runs n (runs per scenario, default 5), -v (Go's Shop.Verbose: every step printed).
+// Flags: -runs n (runs per scenario, default 5; at least 1, else a flag error, exit status 2),
+// -v (Go's Shop.Verbose: every step printed).
 #include <gocsp/gocsp.hpp>
 
 #include <chrono>
@@ -103,6 +104,7 @@ void shop::work_runs(int n) const {
 
 int main(int argc, char** argv) {
     flag::parse(argc, argv);
+    if (runs < 1) flag::invalid_value("runs", "non-positive number of runs");
 
     shop defaults;
     defaults.verbose = verbose;

@@ -8,6 +8,9 @@
 //
 //     countdown1                    10 to 1, a second each, as in the book
 //     countdown1 -n 3 -tick 100ms   quicker
+//
+// A negative -n or a -tick that is not positive is a flag error (exit status 2): time::tick,
+// as Go's time.Tick, gives a nil channel for such a tick, and the count would wait for ever.
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -28,6 +31,8 @@ int main(int argc, char** argv) {
     const bool& check_leaks = flag::boolean("check-leaks", false,
                                             "at exit, report goroutines and timers left behind (exit status 1)");
     flag::parse(argc, argv);
+    if (start < 0) flag::invalid_value("n", "negative count");
+    if (interval <= interval.zero()) flag::invalid_value("tick", "non-positive interval");
     std::optional<gocsp::testing::leak_check> leaks;
     if (check_leaks) leaks.emplace();
 

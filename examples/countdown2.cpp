@@ -11,6 +11,9 @@
 //
 //     countdown2                    waits 10 s, as in the book
 //     countdown2 -n 3 -tick 100ms   waits n ticks: 300 ms
+//
+// A negative -n or a -tick that is not positive is a flag error (exit status 2), as is, for
+// countdown2, a wait of n ticks longer than the longest duration (about 292 years).
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -46,6 +49,12 @@ int main(int argc, char** argv) {
     const bool& check_leaks = flag::boolean("check-leaks", false,
                                             "at exit, report goroutines and timers left behind (exit status 1)");
     flag::parse(argc, argv);
+    if (start < 0) flag::invalid_value("n", "negative count");
+    if (interval <= interval.zero()) flag::invalid_value("tick", "non-positive interval");
+    if (start > 0 && interval.count() > std::chrono::nanoseconds::max().count() / start)  // n * tick overflows
+        flag::invalid_value("n", std::to_string(start) + " ticks of " + flag::format_duration(interval) +
+                                     " are longer than the longest duration, " +
+                                     flag::format_duration(std::chrono::nanoseconds::max()));
 
     gocsp::chan<std::monostate> abort(0);  // make(chan struct{})
     gocsp::go([abort] {

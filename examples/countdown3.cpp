@@ -12,6 +12,9 @@
 //
 //     countdown3                    10 to 1, a second each, as in the book
 //     countdown3 -n 3 -tick 100ms   quicker
+//
+// A negative -n or a -tick that is not positive is a flag error (exit status 2): a ticker needs
+// a positive interval (Go's time.NewTicker panics without one).
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -50,6 +53,8 @@ int main(int argc, char** argv) {
     const bool& check_leaks = flag::boolean("check-leaks", false,
                                             "at exit, report goroutines and timers left behind (exit status 1)");
     flag::parse(argc, argv);
+    if (start < 0) flag::invalid_value("n", "negative count");
+    if (interval <= interval.zero()) flag::invalid_value("tick", "non-positive interval");
 
     gocsp::chan<std::monostate> abort(0);  // make(chan struct{})
     gocsp::go([abort] {

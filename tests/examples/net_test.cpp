@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -239,9 +242,9 @@ TEST_CASE("spinner turns while main computes, then prints the result") {
     const std::string result = "\rFibonacci(42) = 267914296\n";
     const auto at = out.find(result);
     REQUIRE(at != std::string::npos);
-    // Frames "\r-", "\r\\", "\r|", "\r/" in turn before the result (a frame written just as the
-    // program ends may follow it, as in Go).
-    const std::string frames = out.substr(0, at) + out.substr(at + result.size());
+    // Frames "\r-", "\r\\", "\r|", "\r/" in turn before the result.
+    CHECK(at + result.size() == out.size());  // the last thing printed
+    const std::string frames = out.substr(0, at);
     REQUIRE(frames.size() % 2 == 0);
     CHECK(frames.size() / 2 >= 2);
     const std::string cycle = "-\\|/";
@@ -271,4 +274,116 @@ TEST_CASE("errors as in Go: dial and listen failures log and exit 1, an unknown 
     const std::string usage = bad.take(process::err);
     CHECK(usage.rfind("flag provided but not defined: -x\nUsage of ", 0) == 0);
     CHECK(usage.find("  -delay duration\n") != std::string::npos);
+}
+
+TEST_CASE("spinner: the result is the last thing printed, on every run") {
+    // main stops the spinner and waits for it before printing: no frame can follow the result.
+    // When main only returned, as in the book, a run whose computation took about as long as the
+    // spinner goroutine took to start (n = 27 to 30: a few ms) ended with the spinner's first
+    // frame one time in 10 or so - when its output was read as it came, as here.
+    const std::string fib[] = {"196418", "317811", "514229", "832040"};
+    for (int run = 0; run < 60; ++run) {
+        const int n = 27 + run % 4;
+        INFO("run " << run << ", n = " << n);
+        process p(example_path("spinner"), {"-n", std::to_string(n)});
+        const std::string out = p.read_all(30s);
+        REQUIRE(p.wait(30s) == 0);
+        const std::string result = "\rFibonacci(" + std::to_string(n) + ") = " + fib[run % 4] + "\n";
+        REQUIRE(out.size() >= result.size());
+        CHECK(out.substr(out.size() - result.size()) == result);
+    }
+}
+
+TEST_CASE("countdowns: a tick that is not positive, a negative count or a wait past the longest duration is a flag error") {
+    struct bad_flags {
+        const char* program;
+        std::vector<std::string> args;
+        std::string error;
+    };
+    const std::vector<bad_flags> cases{
+        {"countdown3", {"-tick", "0"}, R"(invalid value "0" for flag -tick: non-positive interval)"},
+        {"countdown3", {"-tick", "-1s"}, R"(invalid value "-1s" for flag -tick: non-positive interval)"},
+        {"countdown2", {"-tick", "0"}, R"(invalid value "0" for flag -tick: non-positive interval)"},
+        {"countdown1", {"-tick", "0"}, R"(invalid value "0" for flag -tick: non-positive interval)"},
+        {"countdown1", {"-n", "-1"}, R"(invalid value "-1" for flag -n: negative count)"},
+        {"countdown3", {"-n", "-5"}, R"(invalid value "-5" for flag -n: negative count)"},
+        {"countdown2", {"-n", "5000000", "-tick", "1h"},
+         R"(invalid value "5000000" for flag -n: 5000000 ticks of 1h0m0s are longer than the longest duration, )"
+         "2562047h47m16.854775807s"},
+    };
+    for (const bad_flags& c : cases) {
+        INFO(c.program << " " << c.args[0] << " " << c.args[1]);
+        process p(example_path(c.program), c.args);
+        REQUIRE(p.wait(20s) == 2);
+        CHECK(p.take() == "");  // no countdown, no launch
+        const std::string err = p.take(process::err);
+        CHECK(err.rfind(c.error + "\nUsage of ", 0) == 0);
+    }
+}
+
+TEST_CASE("netcat's errors in Go's words: a write to a full device") {
+    server clock("clock2", {});
+    process nc("/bin/sh", {"-c", "exec \"$0\" -port \"$1\" >/dev/full", example_path("netcat1"), std::to_string(clock.port)});
+    REQUIRE(nc.wait(20s) == 1);
+    CHECK(std::regex_match(nc.take(process::err), log_line("write /dev/stdout: no space left on device\n")));
+}
+
+namespace {
+// lowest_free_fd: the file descriptor process pid's next open would get (the lowest unused).
+// With RLIMIT_NOFILE at that number, the open fails with EMFILE.
+int lowest_free_fd(pid_t pid) {
+    DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+    REQUIRE(d);
+    std::set<int> used;
+    while (const dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') used.insert(std::atoi(e->d_name));
+    ::closedir(d);
+    int fd = 0;
+    while (used.count(fd)) ++fd;
+    return fd;
+}
+}  // namespace
+
+TEST_CASE("the servers back off while accept fails, logging once per wait, and serve again after") {
+    // Each server gets a client while it may open no more files: accept fails ("too many open
+    // files") for as long as that lasts. A server that retried at once logged thousands of lines
+    // a second; the waits of 5 ms, 10 ms, ... 640 ms (Go's net/http server) make 8 in 1.3 s.
+    for (const std::string name : {"chat", "clock1", "clock2", "reverb1", "reverb2"}) {
+        INFO(name);
+        const int port = free_port();
+        const std::string where = std::to_string(port);
+        process srv(example_path(name), name == "chat" ? std::vector<std::string>{"-addr", "127.0.0.1:" + where}
+                                                       : std::vector<std::string>{"-port", where});
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (!listening(port) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+        REQUIRE(listening(port));
+        rlimit files{};
+        REQUIRE(::prlimit(srv.pid(), RLIMIT_NOFILE, nullptr, &files) == 0);
+        const rlimit none_left{static_cast<rlim_t>(lowest_free_fd(srv.pid())), files.rlim_max};
+        REQUIRE(::prlimit(srv.pid(), RLIMIT_NOFILE, &none_left, nullptr) == 0);
+        tcp_client client(port);  // the listen queue takes it; the server cannot accept it
+        std::istringstream log(srv.read_some(1 << 20, 1500ms, process::err));  // what it logs meanwhile
+        REQUIRE(::prlimit(srv.pid(), RLIMIT_NOFILE, &files, nullptr) == 0);
+        // Served within the last wait (at most 1 s).
+        if (name == "chat") {
+            auto hello = client.read_line(20s);
+            REQUIRE(hello);
+            CHECK(hello->rfind("You are ", 0) == 0);
+        } else if (name.starts_with("clock")) {
+            auto line = client.read_line(20s);
+            REQUIRE(line);
+            CHECK(seconds_apart(seconds_of_day(*line), now_seconds_of_day()) <= 5);
+        } else {
+            REQUIRE(client.write("hey\n"));
+            CHECK(client.read_line(20s) == "\t HEY");
+        }
+        std::vector<std::string> lines;
+        for (std::string line; std::getline(log, line);) lines.push_back(line);
+        INFO(lines.size() << " lines logged");
+        REQUIRE(lines.size() >= 2);
+        CHECK(lines.size() <= 12);
+        CHECK(std::regex_match(lines[0], log_line("accept tcp 127.0.0.1:" + where +
+                                                   ": accept4?: too many open files; retrying in 5ms")));
+        CHECK(std::regex_match(lines[1], log_line(".*: too many open files; retrying in 10ms")));
+    }
 }

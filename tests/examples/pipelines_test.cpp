@@ -136,3 +136,14 @@ TEST_CASE("cake: the book's six scenarios, in the book's proportions") {
     // Five icers recover most of it (the book: 288 / 1032 = 0.28).
     CHECK(ms["slow icing, 5 icers"] / ms["slow icing"] < 0.5);
 }
+
+TEST_CASE("cake: -runs that is not positive is a flag error") {
+    for (const std::string runs : {"0", "-3"}) {  // once "inf" and "-0.0" ms per run
+        INFO("-runs " << runs);
+        process p(example_path("cake"), {"-runs", runs});
+        REQUIRE(p.wait(std::chrono::seconds(30)) == 2);
+        CHECK(p.take() == "");
+        const std::string err = p.take(process::err);
+        CHECK(err.rfind("invalid value \"" + runs + "\" for flag -runs: non-positive number of runs\nUsage of ", 0) == 0);
+    }
+}
