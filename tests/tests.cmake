@@ -44,6 +44,15 @@ gocsp_add_compile_fail_test(NAME select_forms
     SOURCE conformance/compile_select_forms.cpp
     DEFINES SELECT_OVER_INTS
     MATCHES "error")
+# Element types a channel rejects (moves or destruction that may throw, no zero value), lvalue
+# sends of move-only values, capacities that are not integers; the accepted types compile.
+gocsp_add_compile_fail_test(NAME chan_element_types
+    SOURCE conformance/compile_fail_elements.cpp
+    DEFINES
+        THROWING_MOVE_CONSTRUCTOR THROWING_MOVE_ASSIGNMENT THROWING_DESTRUCTOR NO_DEFAULT_CONSTRUCTOR
+        SEND_MOVE_ONLY_LVALUE TRY_SEND_MOVE_ONLY_LVALUE SEND_CASE_MOVE_ONLY_LVALUE
+        FLOATING_CAPACITY BOOL_CAPACITY
+    MATCHES "error")
 gocsp_add_test(NAME time SOURCES time_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS time)
 gocsp_add_test(NAME debug SOURCES debug_test.cpp WORKERS 1 2 TIMEOUT 120 LABELS debug)
 gocsp_add_test(NAME net SOURCES net_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS net)

@@ -29,16 +29,22 @@
 //   try_send       false             throws "send on closed channel"          never blocks
 //   try_recv       nullopt           as recv                                  never blocks
 //
-// Element types: any type that is move-constructible, move-assignable and default-constructible
-// (the zero value); move-only types such as std::unique_ptr work. Values are moved, never
+// Element types: any type that is default-constructible (the zero value), move-constructible and
+// move-assignable, whose moves and destructor do not throw (static_assert: the channel moves
+// values under its lock, where an exception could not be undone). Copies may throw: a sender
+// copies an lvalue before it touches the channel, so a throwing copy leaves the channel as it
+// was. Move-only types such as std::unique_ptr work (sent as rvalues). Values are moved, never
 // duplicated: each value sent is destroyed exactly once. An empty element type (Go's
-// `chan struct{}`) uses no buffer storage.
+// `chan struct{}`) uses no buffer storage; an over-aligned one stays aligned. A capacity that
+// is negative or whose buffer cannot exist throws panic_error("makechan: size out of range").
+// See docs/semantics.md, "Element types and exceptions".
 #pragma once
 
 #include <compare>
 #include <concepts>
 #include <cstddef>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -48,7 +54,8 @@
 
 namespace gocsp {
 
-/// channel_element: what a channel can carry.
+/// channel_element: what a channel can carry. chan<T> further requires, by static_assert with
+/// a message, that T's move constructor, move assignment and destructor do not throw.
 template <class T>
 concept channel_element = std::is_object_v<T> && !std::is_const_v<T> && std::default_initializable<T> &&
                           std::move_constructible<T> && std::is_move_assignable_v<T>;
@@ -75,6 +82,19 @@ namespace detail {
 /// chan_handle: the reference-counted pointer to a channel that every view holds.
 template <class T>
 class chan_handle {
+    // Values move, and are destroyed, under the channel's lock, where an exception could not be
+    // undone (a receiver already taken off its queue, a buffer slot half filled): these must not
+    // throw. Copies may throw: a sender copies before it takes the lock.
+    static_assert(std::is_nothrow_move_constructible_v<T>,
+                  "gocsp::chan<T>: T's move constructor must not throw (declare it noexcept): values move "
+                  "under the channel's lock. For a type whose move may throw (std::deque in libstdc++), send "
+                  "a std::unique_ptr<T>.");
+    static_assert(std::is_nothrow_move_assignable_v<T>,
+                  "gocsp::chan<T>: T's move assignment must not throw (declare it noexcept): values move "
+                  "under the channel's lock. For a type whose move may throw, send a std::unique_ptr<T>.");
+    static_assert(std::is_nothrow_destructible_v<T>,
+                  "gocsp::chan<T>: T's destructor must not throw: values are destroyed under the channel's lock.");
+
 public:
     chan_handle() noexcept = default;
     chan_handle(const chan_handle& o) noexcept : core_(o.core_) { if (core_) core_->retain(); }
@@ -160,12 +180,23 @@ public:
     /// chan(): the nil channel. Send and receive block forever; close throws.
     chan() noexcept = default;
     /// chan(capacity): make(chan T, capacity). 0 is unbuffered; N >= 1 buffers exactly N values.
-    explicit chan(std::size_t capacity);
+    /// capacity may have any integer type (not bool). Throws panic_error("makechan: size out of
+    /// range") if it is negative, or the buffer's size in bytes would overflow or exceed what
+    /// Go's makechan allows (2^48 bytes on 64-bit systems), as Go panics; std::bad_alloc if it
+    /// is allowed but cannot be allocated.
+    template <std::integral I>
+        requires(!std::same_as<std::remove_cv_t<I>, bool>)
+    explicit chan(I capacity);
 
     /// send: Go's `ch <- v`. Blocks until a receiver has taken v (unbuffered) or v is in the
     /// buffer. Throws panic_error("send on closed channel") if the channel is or becomes
-    /// closed; v is then not consumed.
-    void send(const T& v) const { this->send_impl(v); }
+    /// closed; v is then not consumed. If T's copy may throw, v is copied before the channel is
+    /// touched (an exception from the copy leaves the channel unchanged) and the copy is sent.
+    void send(const T& v) const
+        requires std::copy_constructible<T>
+    {
+        this->send_impl(v);
+    }
     /// send(v) for an rvalue: moves v into the channel (or into the receiver).
     void send(T&& v) const { this->send_impl(std::move(v)); }
 
@@ -178,8 +209,13 @@ public:
 
     /// try_send: a send that never blocks (Go's select with a default case). Returns false,
     /// leaving v untouched, if the send would block. Throws panic_error("send on closed
-    /// channel") if closed.
-    bool try_send(const T& v) const { return this->try_send_impl(v); }
+    /// channel") if closed. A copy of v that may throw is made as by send, unless the channel
+    /// is plainly full.
+    bool try_send(const T& v) const
+        requires std::copy_constructible<T>
+    {
+        return this->try_send_impl(v);
+    }
     /// try_send(v) for an rvalue: moves from v only if the send happens.
     bool try_send(T&& v) const { return this->try_send_impl(std::move(v)); }
 
@@ -219,11 +255,19 @@ public:
     send_chan(const chan<T>& c) noexcept : detail::chan_handle<T>(c) {}  // NOLINT: implicit, as in Go
 
     /// send: as chan::send.
-    void send(const T& v) const { this->send_impl(v); }
+    void send(const T& v) const
+        requires std::copy_constructible<T>
+    {
+        this->send_impl(v);
+    }
     /// send(v) for an rvalue: as chan::send.
     void send(T&& v) const { this->send_impl(std::move(v)); }
     /// try_send: as chan::try_send.
-    bool try_send(const T& v) const { return this->try_send_impl(v); }
+    bool try_send(const T& v) const
+        requires std::copy_constructible<T>
+    {
+        return this->try_send_impl(v);
+    }
     /// try_send(v) for an rvalue: as chan::try_send.
     bool try_send(T&& v) const { return this->try_send_impl(std::move(v)); }
     /// close: as chan::close.
@@ -303,27 +347,41 @@ bool operator>>(const recv_chan<T>& ch, T& v) {
 // =============================================================================================
 
 template <channel_element T>
-chan<T>::chan(std::size_t capacity) : detail::chan_handle<T>(detail::chan_core::make(detail::elem_ops_for<T>(), capacity)) {}
+template <std::integral I>
+    requires(!std::same_as<std::remove_cv_t<I>, bool>)
+chan<T>::chan(I capacity)
+    : detail::chan_handle<T>(detail::chan_core::make(detail::elem_ops_for<T>(), detail::chan_capacity(capacity))) {}
 
 namespace detail {
+
+/// copies_under_lock: whether a sender's lvalue of type T may be copied under the channel's
+/// lock (its copy cannot throw); otherwise the sender copies it first and sends the copy.
+template <class T>
+inline constexpr bool copies_under_lock =
+    std::is_nothrow_copy_constructible_v<T> && std::is_nothrow_copy_assignable_v<T>;
 
 template <class T>
 void chan_handle<T>::send_impl(const T& v) const {
     if (!core_) chan_core::block_forever(wait_reason::chan_send_nil);
-    core_->send(const_cast<T*>(&v), /*move=*/false);
+    if constexpr (copies_under_lock<T>) {
+        core_->send(const_cast<T*>(std::addressof(v)), /*move=*/false);
+    } else {
+        T copy(v);  // may throw: before anything happened to the channel
+        core_->send(std::addressof(copy), /*move=*/true);
+    }
 }
 
 template <class T>
 void chan_handle<T>::send_impl(T&& v) const {
     if (!core_) chan_core::block_forever(wait_reason::chan_send_nil);
-    core_->send(&v, /*move=*/true);
+    core_->send(std::addressof(v), /*move=*/true);
 }
 
 template <class T>
 recv_result<T> chan_handle<T>::recv_impl() const {
     if (!core_) chan_core::block_forever(wait_reason::chan_receive_nil);
     recv_result<T> r{T{}, false};
-    r.ok = core_->recv(&r.value);
+    r.ok = core_->recv(std::addressof(r.value));
     return r;
 }
 
@@ -331,14 +389,22 @@ template <class T>
 template <class V>
 bool chan_handle<T>::try_send_impl(V&& v) const {
     if (!core_) return false;
-    return core_->try_send(const_cast<std::remove_cvref_t<V>*>(&v), std::is_rvalue_reference_v<V&&>);
+    if constexpr (std::is_rvalue_reference_v<V&&>) {
+        return core_->try_send(std::addressof(v), /*move=*/true);
+    } else if constexpr (copies_under_lock<T>) {
+        return core_->try_send(const_cast<T*>(std::addressof(v)), /*move=*/false);
+    } else {
+        if (core_->try_send_would_block()) return false;  // no copy for nothing
+        T copy(v);  // may throw: before anything happened to the channel
+        return core_->try_send(std::addressof(copy), /*move=*/true);
+    }
 }
 
 template <class T>
 std::optional<recv_result<T>> chan_handle<T>::try_recv_impl() const {
     if (!core_) return std::nullopt;
     std::optional<recv_result<T>> r(std::in_place, recv_result<T>{T{}, false});
-    switch (core_->try_recv(&r->value)) {
+    switch (core_->try_recv(std::addressof(r->value))) {
         case try_recv_status::would_block: return std::nullopt;
         case try_recv_status::received: r->ok = true; return r;
         case try_recv_status::closed: return r;
@@ -357,7 +423,7 @@ void chan_handle<T>::close_impl() const {
 template <class T>
 void recv_iterator<T>::advance() {
     if (!core_) return;
-    if (!core_->recv(&value_)) core_ = nullptr;
+    if (!core_->recv(std::addressof(value_))) core_ = nullptr;
 }
 
 }  // namespace gocsp

@@ -33,6 +33,7 @@
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -68,13 +69,13 @@ select_case recv_case(const C& ch) noexcept {
 /// zero value if ch is closed).
 template <receivable_channel C>
 select_case recv_case(const C& ch, typename C::value_type& v) noexcept {
-    return {ch.core(), detail::case_kind::recv, &v, nullptr, false};
+    return {ch.core(), detail::case_kind::recv, std::addressof(v), nullptr, false};
 }
 
 /// recv_case(ch, v, ok): `case v, ok = <-ch:` - also sets ok (false: closed and drained).
 template <receivable_channel C>
 select_case recv_case(const C& ch, typename C::value_type& v, bool& ok) noexcept {
-    return {ch.core(), detail::case_kind::recv, &v, &ok, false};
+    return {ch.core(), detail::case_kind::recv, std::addressof(v), &ok, false};
 }
 
 namespace detail {
@@ -89,7 +90,9 @@ struct owned_send_case {
 
 /// send_case(ch, v): `case ch <- v:`. If this case runs, v is sent: moved from if it is an
 /// rvalue, copied otherwise; if another case runs, v is untouched. A value of another type is
-/// converted to the element type first (the case then owns the converted value).
+/// converted to the element type first (the case then owns the converted value). If the
+/// element's copy may throw, select copies an lvalue v when it starts, before it touches any
+/// channel (as Go evaluates the value on entering select), and this case sends the copy.
 template <sendable_channel C, class V>
     requires std::convertible_to<V, typename C::value_type>
 auto send_case(const C& ch, V&& v) {
@@ -110,7 +113,7 @@ namespace detail {
 inline select_case as_case(const select_case& c) noexcept { return c; }
 template <class T>
 select_case as_case(owned_send_case<T>& c) noexcept {
-    return {c.ch, case_kind::send, &c.value, nullptr, true};
+    return {c.ch, case_kind::send, std::addressof(c.value), nullptr, true};
 }
 }  // namespace detail
 

@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -45,40 +46,50 @@
 namespace gocsp::detail {
 
 /// elem_ops: how a channel handles its element type.
+///
+/// Exception safety: everything run under the channel's lock is noexcept. chan<T> requires
+/// (static_assert) that T's move constructor, move assignment and destructor cannot throw, so
+/// the moves below never do; a copy runs under the lock only if it cannot throw either
+/// (nothrow_copy). A copy that may throw is made by the sender before it takes any lock (the
+/// send then moves from that copy), and T{} (assign_zero) runs only after unlocking.
 struct elem_ops {
     std::size_t size;   // 0 for empty, trivially copyable types: no storage at all
     std::size_t align;
     bool trivial;       // trivially copyable: memcpy instead of the functions below
-    void (*move_construct)(void* dst, void* src);
-    void (*copy_construct)(void* dst, const void* src);  // nullptr if not copyable
-    void (*move_assign)(void* dst, void* src);
-    void (*copy_assign)(void* dst, const void* src);     // nullptr if not copyable
-    void (*destroy)(void* p);
-    void (*assign_zero)(void* p);                        // *p = T{}
+    bool nothrow_copy;  // copy construction and copy assignment are noexcept
+    void (*move_construct)(void* dst, void* src) noexcept;
+    void (*copy_construct)(void* dst, const void* src);  // nullptr if not copyable; may throw
+    void (*move_assign)(void* dst, void* src) noexcept;
+    void (*copy_assign)(void* dst, const void* src);     // nullptr if not copyable; may throw
+    void (*destroy)(void* p) noexcept;
+    void (*assign_zero)(void* p);                        // *p = T{}; may throw (T's constructor)
 };
 
 template <class T>
 const elem_ops* elem_ops_for() noexcept {
+    static_assert(std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_assignable_v<T> &&
+                  std::is_nothrow_destructible_v<T>);
     constexpr bool empty = std::is_empty_v<T> && std::is_trivially_copyable_v<T>;
     static const elem_ops ops{
         empty ? 0 : sizeof(T),
         alignof(T),
         std::is_trivially_copyable_v<T>,
-        [](void* d, void* s) { ::new (d) T(std::move(*static_cast<T*>(s))); },
+        std::is_nothrow_copy_constructible_v<T> && std::is_nothrow_copy_assignable_v<T>,
+        [](void* d, void* s) noexcept { ::new (d) T(std::move(*static_cast<T*>(s))); },
         [] {
             if constexpr (std::is_copy_constructible_v<T>)
                 return +[](void* d, const void* s) { ::new (d) T(*static_cast<const T*>(s)); };
             else
                 return static_cast<void (*)(void*, const void*)>(nullptr);
         }(),
-        [](void* d, void* s) { *static_cast<T*>(d) = std::move(*static_cast<T*>(s)); },
+        [](void* d, void* s) noexcept { *static_cast<T*>(d) = std::move(*static_cast<T*>(s)); },
         [] {
             if constexpr (std::is_copy_assignable_v<T>)
                 return +[](void* d, const void* s) { *static_cast<T*>(d) = *static_cast<const T*>(s); };
             else
                 return static_cast<void (*)(void*, const void*)>(nullptr);
         }(),
-        [](void* p) { static_cast<T*>(p)->~T(); },
+        [](void* p) noexcept { static_cast<T*>(p)->~T(); },
         [](void* p) { *static_cast<T*>(p) = T{}; },
     };
     return &ops;
@@ -164,8 +175,29 @@ struct select_case {
     bool move;       // send: move the value (else copy)
 };
 
+/// max_alloc: the largest buffer a channel may have (Go's maxAlloc: 2^48 bytes on 64-bit
+/// systems; PTRDIFF_MAX where that is smaller).
+inline constexpr std::size_t max_alloc =
+    static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{1} << 48, PTRDIFF_MAX));
+/// max_chan_capacity: the largest capacity (Go's: the largest int).
+inline constexpr std::size_t max_chan_capacity = PTRDIFF_MAX;
+
+/// chan_capacity: the capacity make() is given for a capacity of any integer type. A negative
+/// one (a computed size gone below zero) becomes SIZE_MAX, which make() rejects as Go does,
+/// instead of wrapping around to a huge unsigned value that passes for a valid one.
+template <std::integral I>
+constexpr std::size_t chan_capacity(I n) noexcept {
+    if constexpr (std::is_signed_v<I>) {
+        if (n < 0) return SIZE_MAX;
+    }
+    const auto u = static_cast<std::uintmax_t>(n);
+    return u > max_chan_capacity ? SIZE_MAX : static_cast<std::size_t>(u);
+}
+
 class chan_core {
 public:
+    /// make: a channel of capacity slots. Throws panic_error("makechan: size out of range") if
+    /// capacity > max_chan_capacity or the buffer would exceed max_alloc (Go's makechan).
     static chan_core* make(const elem_ops* ops, std::size_t capacity);
     void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() noexcept {
@@ -178,10 +210,15 @@ public:
     /// dst = zero value). dst may be nullptr (discard).
     bool recv(void* dst);
     bool try_send(void* v, bool move);
+    /// try_send_would_block: the lock-free first step of try_send (runtime rule 5): true if the
+    /// channel is open and full (no buffer room, no receiver waiting), so try_send would return
+    /// false. A hint: the answer may be stale by the time the caller acts on it.
+    bool try_send_would_block() const noexcept { return !closed_.load(std::memory_order_acquire) && full_hint(); }
     try_recv_status try_recv(void* dst);
     void close();
     std::size_t len() const noexcept { return count_.load(std::memory_order_relaxed); }
     std::size_t cap() const noexcept { return cap_; }
+    const elem_ops* ops() const noexcept { return ops_; }
 
     /// block_forever: an operation on a nil channel.
     [[noreturn]] static void block_forever(wait_reason reason);
@@ -230,9 +267,14 @@ private:
 // =============================================================================================
 
 inline chan_core* chan_core::make(const elem_ops* ops, std::size_t capacity) {
-    std::size_t align = std::max(ops->align, alignof(chan_core));
-    std::size_t header = round_up(sizeof(chan_core), ops->align);
-    std::size_t bytes = header + capacity * ops->size;
+    const std::size_t align = std::max(ops->align, alignof(chan_core));
+    const std::size_t header = round_up(sizeof(chan_core), ops->align);
+    // Go's makechan: the buffer's size must not overflow and must stay below maxAlloc, and the
+    // capacity must be an int (at most PTRDIFF_MAX, which also bounds an empty element's count).
+    if (capacity > max_chan_capacity ||
+        (ops->size != 0 && capacity > (max_alloc - header) / ops->size))
+        throw panic_error("makechan: size out of range");
+    const std::size_t bytes = header + capacity * ops->size;
     void* mem = ::operator new(bytes, std::align_val_t{align});
     return ::new (mem) chan_core(ops, capacity, static_cast<char*>(mem) + header);
 }
@@ -365,7 +407,7 @@ inline bool chan_core::recv(void* dst) {
 
 inline bool chan_core::try_send(void* v, bool move) {
     // Fast path (runtime rule 5): "not closed" then "full"; a channel never reopens.
-    if (!closed_.load(std::memory_order_acquire) && full_hint()) return false;
+    if (try_send_would_block()) return false;
     lock_.lock();
     if (closed_.load(std::memory_order_relaxed)) {
         lock_.unlock();
@@ -477,18 +519,74 @@ inline void unlock_all(void* arg) noexcept {
     }
 }
 
+/// send_copy: the value of a send case copied before select takes any lock, for an element type
+/// whose copy may throw (the case then moves from the copy). Heap storage for one element.
+class send_copy {
+public:
+    send_copy() noexcept = default;
+    send_copy(const send_copy&) = delete;
+    send_copy& operator=(const send_copy&) = delete;
+    ~send_copy() {
+        if (p_) {
+            ops_->destroy(p_);
+            ::operator delete(p_, std::align_val_t{ops_->align});
+        }
+    }
+    /// make: copies *src; if the copy throws, nothing is left behind.
+    void* make(const elem_ops* ops, const void* src) {
+        void* p = ::operator new(ops->size, std::align_val_t{ops->align});
+        try {
+            ops->copy_construct(p, src);
+        } catch (...) {
+            ::operator delete(p, std::align_val_t{ops->align});
+            throw;
+        }
+        ops_ = ops;
+        p_ = p;
+        return p;
+    }
+
+private:
+    const elem_ops* ops_ = nullptr;
+    void* p_ = nullptr;
+};
+
+/// copies_first: whether a case sends an lvalue whose copy may throw (it must not be copied
+/// under the channel's lock).
+inline bool copies_first(const select_case& c) noexcept {
+    return c.kind == case_kind::send && c.ch && !c.move && !c.ch->ops()->trivial && !c.ch->ops()->nothrow_copy;
+}
+
+/// select_copying: select for cases of which some send an lvalue whose copy may throw. Those
+/// values are copied first - if a copy throws, no channel has been touched - and the cases
+/// move from the copies. (Go, too, evaluates a send case's value on entering select.)
+GOCSP_NOINLINE inline std::size_t select_copying(const select_case* cases, std::size_t n) {
+    std::vector<select_case> own(cases, cases + n);
+    std::unique_ptr<send_copy[]> copies(new send_copy[n]);
+    for (std::size_t i = 0; i < n; ++i) {
+        select_case& c = own[i];
+        if (!copies_first(c)) continue;
+        c.elem = copies[i].make(c.ch->ops(), c.elem);
+        c.move = true;
+    }
+    return select_impl(own.data(), n);
+}
+
 inline std::size_t select_impl(const select_case* cases, std::size_t n) {
     constexpr std::size_t none = static_cast<std::size_t>(-1);
     std::size_t default_index = none;
     std::size_t real = 0;
+    bool copy_first = false;
     for (std::size_t i = 0; i < n; ++i) {
         if (cases[i].kind == case_kind::default_case) {
             if (default_index != none) throw std::invalid_argument("gocsp::select: more than one default case");
             default_index = i;
         } else if (cases[i].ch) {
             ++real;
+            copy_first = copy_first || copies_first(cases[i]);
         }
     }
+    if (copy_first) return select_copying(cases, n);
     if (real == 0) {
         if (default_index != none) return default_index;
         chan_core::block_forever(wait_reason::select_no_cases);
