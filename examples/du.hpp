@@ -29,7 +29,9 @@
 //   the walk climbs back to it, and checked to be the same directory (device and inode); if it
 //   was moved meanwhile, it is reopened by its path, as Go would open it.
 // - du3 and du4 still open each directory by its path, as Go does; a path longer than PATH_MAX
-//   is opened a few thousand bytes at a time (open_dir), so they reach any depth too.
+//   is opened a few thousand bytes at a time (open_dir), so they reach any depth too. The
+//   kernel resolves every path element on each open, so their opens along a chain of
+//   directories cost time in the square of its depth, where du1's and du2's are linear.
 // - A directory is read in batches of up to 1,024 entries (dir_reader, getdents64), not all at
 //   once as ioutil.ReadDir does: memory stays bounded in a directory of millions of entries, and
 //   du4 checks for cancellation after every batch, so it stops within a batch wherever the walk
@@ -38,10 +40,11 @@
 // - Entries whose directory entry says they are directories are not lstat'ed (Go lstats them
 //   too): the walk needs no size for them. du1 and du2 walk a directory's files before its
 //   subdirectories (Go walks them in name order); the totals are the same.
-// - Each call through gocsp::blocking (a hand-off to a helper thread and back) reads up to 1,024
-//   entries, from as many directories as it takes: du1 and du2 made one call per directory
-//   before, which cost more than the reads themselves on a tree of small directories (/usr:
-//   19,500 directories, 166,000 files).
+// - Each call through gocsp::blocking (a hand-off to a helper thread and back) in du1 and du2
+//   reads up to 1,024 entries, from as many directories as it takes; one call per directory
+//   cost more than the reads themselves on a tree of small directories (/usr: 19,500
+//   directories, 166,000 files). du3 and du4 read a directory of fewer than 1,024 entries in
+//   one call, and give their semaphore token back before sending its sizes, as the book does.
 #pragma once
 
 #include <gocsp/gocsp.hpp>
@@ -179,10 +182,13 @@ void walk_dir(const std::string& dir, gocsp::send_chan<std::int64_t> file_sizes,
 
 /// dirents: du3's and du4's directory read: reads dir in batches (dir_reader), each on a helper
 /// thread (gocsp::blocking), and calls each(batch) - batch a const std::vector<file_info>& -
-/// with every batch, until the directory is exhausted or each returns false. An error is
-/// printed on stderr as "<prog>: <error>" once the entries read before it were passed on.
-template <class F>
-void dirents(const std::string& dir, const char* prog, F&& each);
+/// with every batch, until the directory is exhausted or each returns false. The directory is
+/// closed as soon as it is read to its end, before its last batch goes to each, and release()
+/// is called then (or when each stops the reading): a semaphore token given back in release
+/// is held while a small directory is read, as in the book, and through a big one's batches.
+/// An error is printed on stderr as "<prog>: <error>".
+template <class F, class R>
+void dirents(const std::string& dir, const char* prog, F&& each, R&& release);
 
 /// join: Go's filepath.Join(dir, name): the two joined by '/' and cleaned lexically
 /// (filepath.Clean): join(".", "a") is "a", join("/tmp/", "a") is "/tmp/a".
@@ -432,15 +438,28 @@ inline void walk_dir(const std::string& dir, gocsp::send_chan<std::int64_t> file
     }
 }
 
-template <class F>
-void dirents(const std::string& dir, const char* prog, F&& each) {
+template <class F, class R>
+void dirents(const std::string& dir, const char* prog, F&& each, R&& release) {
     dir_reader d;
     std::vector<file_info> batch;
-    for (bool more = gocsp::blocking([&] { return d.open(dir) && d.read(batch); }); more;
+    std::string err;
+    bool open = true;
+    const auto close = [&] {
+        if (std::exchange(open, false)) {
+            d.close();
+            release();
+        }
+    };
+    for (bool more = gocsp::blocking([&] { return d.open(dir) && d.read(batch); });;
          more = gocsp::blocking([&] { return d.read(batch); })) {
-        if (!each(std::as_const(batch))) return;
+        if (!d.reading()) {  // read to its end, or failed
+            err = d.error(dir);
+            close();
+        }
+        if (!more || !each(std::as_const(batch)) || !open) break;
     }
-    if (const std::string err = d.error(dir); !err.empty()) std::fprintf(stderr, "%s: %s\n", prog, err.c_str());
+    close();
+    if (!err.empty()) std::fprintf(stderr, "%s: %s\n", prog, err.c_str());
 }
 
 inline std::string join(std::string_view dir, std::string_view name) {

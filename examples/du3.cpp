@@ -7,9 +7,10 @@
 // are not: a counting semaphore - a channel with a buffer of 20, a token sent to acquire and
 // received to release - keeps at most 20 directories open at once. The book's dirents reads a
 // whole directory while holding a token; this one reads it in batches of up to 1,024 entries
-// (du::dirents in du.hpp: bounded memory in a directory of millions) and holds the token until
-// the directory is closed. The reads run on helper threads (gocsp::blocking), so they overlap
-// without stalling the workers.
+// (du::dirents in du.hpp: bounded memory in a directory of millions) and gives the token back
+// when the directory is closed: after its first batch for most directories, after its last for
+// a big one. The reads run on helper threads (gocsp::blocking), so they overlap without stalling
+// the workers.
 //
 //     $ du3 -v $HOME /usr /bin /etc
 #include <gocsp/gocsp.hpp>
@@ -29,8 +30,7 @@ const gocsp::chan<du::token> sema(20);
 template <class F>
 void dirents(const std::string& dir, F&& each) {
     sema << du::token{};  // acquire token
-    du::dirents(dir, "du", each);
-    sema.recv();  // release token
+    du::dirents(dir, "du", each, [] { sema.recv(); });  // release token once dir is closed
 }
 
 // walk_dir recursively walks the file tree rooted at dir and sends the size of each found file

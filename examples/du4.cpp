@@ -47,8 +47,7 @@ void dirents(const std::string& dir, F&& each) {
         case 0: break;  // acquire token
         case 1: return;  // cancelled
     }
-    du::dirents(dir, "du", each);
-    sema.recv();  // release token
+    du::dirents(dir, "du", each, [] { sema.recv(); });  // release token once dir is closed
 }
 
 // walk_dir recursively walks the file tree rooted at dir and sends the size of each found file
