@@ -27,7 +27,7 @@
 //                    first line it sends is its name, used instead of its address (an empty
 //                    line keeps the address)
 //   -buffer n        exercise 8.15: the capacity of each client's outgoing channel (default
-//                    1024, at most 1048576). The broadcaster sends with a select that has a
+//                    1024, at most 65536). The broadcaster sends with a select that has a
 //                    default case: a client whose channel is full misses that message, and a
 //                    client that stops reading holds up nobody. The writer sends the short
 //                    messages queued in one write (up to 64 KiB), so that a client that reads
@@ -89,7 +89,7 @@ struct options {
 };
 options opt;
 
-constexpr int max_buffer = 1 << 20;        // -buffer: each slot costs memory whether used or not
+constexpr int max_buffer = 1 << 16;        // -buffer: 16 bytes a slot, all touched as the ring turns
 constexpr int max_buffer_bytes = 1 << 30;  // -buffer-bytes: a bound, not an allocation, but 1 GiB is plenty
 
 std::size_t half_budget() { return static_cast<std::size_t>(opt.buffer_bytes) / 2; }
