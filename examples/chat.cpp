@@ -120,8 +120,8 @@ gocsp::chan<client> entering(0);
 gocsp::chan<client> leaving(0);
 gocsp::chan<message> messages(0);  // all incoming client messages
 
-// tell: queues msg for cli, waiting for room if need be (the handler's own messages to its
-// client, before the broadcaster knows it).
+// tell: queues the line text for cli, waiting for room if need be (the handler's own messages
+// to its client, before the broadcaster knows it).
 void tell(const client& cli, const std::string& text) {
     const message msg = make_message(text);
     cli.queued->bytes.fetch_add(msg->size());
