@@ -195,6 +195,22 @@ inline result timers_result(double ms, const std::vector<std::vector<std::int64_
     return {ms, std::move(extra), static_cast<double>(all.size())};
 }
 
+/// Round trips the burst workload makes after the burst exits (one every millisecond after the
+/// first).
+inline constexpr long burst_trips = 200;
+
+/// The burst workload's extra fields from its round trips in microseconds, in order: the worst,
+/// the first and the median.
+inline std::string burst_extra(std::vector<double> trips_us) {
+    if (trips_us.empty()) fail("burst: no round trips");
+    const double first = trips_us.front();
+    std::sort(trips_us.begin(), trips_us.end());
+    char extra[128];
+    std::snprintf(extra, sizeof extra, " worst_rtt_us=%.1f first_rtt_us=%.1f median_rtt_us=%.1f", trips_us.back(),
+                  first, trips_us[trips_us.size() / 2]);
+    return extra;
+}
+
 /// A wait group (add, done, wait) over a mutex and condition variable of the runner's kind.
 template <class Mutex, class CondVar>
 class basic_wait_group {

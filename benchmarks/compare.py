@@ -8,7 +8,7 @@ gocsp, peer1, ... for --runs rounds) so that machine drift hits all of them
 alike. The result is a Markdown table of medians (min-max) and of the ratio
 peer/gocsp (> 1 means gocsp is faster, or leaner for `parked`, which compares
 bytes_per_goroutine instead of ns_per_op, or more punctual for `timers`, which compares
-median_late_us).
+median_late_us, or stalls less for `burst`, which compares worst_rtt_us).
 
 Sweeps: --sweep-n 1000,10000 runs every workload at each N; --workers 1,2,4 runs every
 workload with GOCSP_MAXPROCS, GOMAXPROCS and FIBER_THREADS set to each count in turn.
@@ -37,7 +37,8 @@ NONLINEAR = {"sieve"}
 
 # Workloads compared on a metric other than ns_per_op: name -> (field, unit).
 METRICS = {"parked": ("bytes_per_goroutine", "bytes/goroutine"),
-           "timers": ("median_late_us", "us late, median")}
+           "timers": ("median_late_us", "us late, median"),
+           "burst": ("worst_rtt_us", "us, worst round trip")}
 DEFAULT_METRIC = ("ns_per_op", "ns/op")
 
 
@@ -63,6 +64,9 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=600.0,
                    help="seconds allowed for one run (default 600)")
     p.add_argument("--json", metavar="FILE", help="write all raw results to FILE")
+    p.add_argument("--exclude", action="append", default=[], metavar="WORKLOAD",
+                   help="leave WORKLOAD out when running the workloads the binaries list "
+                        "(repeatable)")
     p.add_argument("workloads", nargs="*",
                    help="workloads to run (default: those every binary lists)")
     a = p.parse_args(argv)
@@ -312,6 +316,7 @@ def main(argv):
         workloads = a.workloads
     else:
         workloads, lists = choose_workloads(a.impls, min(a.timeout, 60))
+        workloads = [w for w in workloads if w not in a.exclude]
     cases = make_cases(a, workloads)
 
     raw = {}
@@ -352,7 +357,7 @@ def main(argv):
             print("- note: " + note)
     print()
     print("Ratio > 1 means gocsp is faster (for parked: uses less memory; for timers: wakes "
-          "closer to the deadline). "
+          "closer to the deadline; for burst: a shorter worst round trip). "
           "%d run(s) each, alternated." % a.runs)
 
     if a.json:
@@ -542,7 +547,8 @@ def sweep_plot(doc, workload, path, xlabel):
 
 # How the verdict says that gocsp trails Go, by metric.
 BEHIND = {"parked": "uses more memory per goroutine than",
-          "timers": "wakes later after a deadline than"}
+          "timers": "wakes later after a deadline than",
+          "burst": "has a longer worst round trip right after a burst than"}
 
 
 def read_sections(path):
@@ -599,7 +605,8 @@ def report(argv):
            "drift on the machine hits all of them alike). Figures are medians with the min–max "
            "of the runs; a ratio is the peer's median divided by gocsp's from the same run: "
            "**above 1 means gocsp is ahead** (faster; for `parked`, less memory per goroutine; "
-           "for `timers`, wakes closer to the deadline).", ""]
+           "for `timers`, wakes closer to the deadline; for `burst`, a shorter worst round "
+           "trip).", ""]
     if a.intro:
         with open(a.intro) as f:
             md += [f.read().rstrip(), ""]

@@ -6,7 +6,7 @@
 // The same workloads exist in Go (peers/go), with std::thread (peers/thread) and with
 // Boost.Fiber (peers/fiber), each printing the same line; benchmarks/run.sh compares them.
 // Each workload here uses only gocsp's public API, and runs in a goroutine, as the Go twin's
-// runs in its main goroutine.
+// runs in its main goroutine (except burst, which measures main()'s own thread).
 #include "common.hpp"
 
 #include <gocsp/gocsp.hpp>
@@ -222,6 +222,45 @@ result parked(long n) {
     return {ms, bench::parked_extra(before, after, n)};
 }
 
+// burst: N goroutines alive at once (parked on one channel) all exit; right after, main makes
+// round trips with a goroutine over two unbuffered channels: the first at once, then one every
+// millisecond for burst_trips in all, while the runtime disposes of the burst. The worst round
+// trip (and the first, and the median) in microseconds; one op is one round trip. Unlike the
+// other workloads this one runs on main's own thread, as main() of a gocsp program does (Go's
+// twin runs in its main goroutine): its round trips need an idle worker to wake up, where a
+// goroutine's would stay on its own worker.
+result burst(long n) {
+    gocsp::chan<long> ping(0), pong(0);
+    gocsp::go([=] {
+        for (long v : ping) pong.send(v);
+    });
+    gocsp::chan<int> release(0);
+    gocsp::wait_group started, finished;
+    started.add(n);
+    finished.add(n);
+    for (long i = 0; i < n; ++i)
+        gocsp::go([&] {
+            started.done();
+            release.recv();
+            finished.done();
+        });
+    started.wait();
+    release.close();
+    finished.wait();
+    auto start = clock_type::now();
+    std::vector<double> trips;
+    for (long i = 0; i < bench::burst_trips; ++i) {
+        if (i > 0) gocsp::sleep_for(std::chrono::milliseconds(1));
+        auto t = clock_type::now();
+        ping.send(i);
+        if (pong.recv() != i) fail("burst: wrong reply");
+        trips.push_back(ms_since(t) * 1e3);
+    }
+    double ms = ms_since(start);
+    ping.close();
+    return {ms, bench::burst_extra(trips), static_cast<double>(trips.size())};
+}
+
 // rawswitch: the floor under `yield` - two bare Boost.Context contexts switching back and forth
 // (no scheduler); N switches in all.
 namespace raw = boost::context::detail;
@@ -314,7 +353,7 @@ const bench::workload workloads[] = {
     {"mpmc0", 1'000'000, mpmc0},       {"mpmc1024", 1'000'000, mpmc1024}, {"select4", 1'000'000, select4},
     {"sieve", 5'000, sieve},           {"parked", 100'000, parked},       {"yield", 1'000'000, yield},
     {"rawswitch", 10'000'000, rawswitch},
-    {"echo", 1'000, echo},             {"timers", 10'000, timers},
+    {"echo", 1'000, echo},             {"timers", 10'000, timers},       {"burst", 100'000, burst},
 };
 
 }  // namespace
@@ -324,6 +363,7 @@ int main(int argc, char** argv) {
         argc, argv, "gocsp_bench", workloads,
         [](const bench::workload& w, long n) {
             if (std::strcmp(w.name, "yield") == 0) gocsp::set_maxprocs(1);
+            if (std::strcmp(w.name, "burst") == 0) return w.run(n);  // on main's thread: see burst
             // The body runs in a goroutine, as a Go program's main does (on one of the P workers).
             result r{};
             gocsp::wait_group done;

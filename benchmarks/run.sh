@@ -8,10 +8,11 @@
 # packages; needs root or sudo), builds the runners in Release, then runs every workload
 # alternating between the implementations (BENCH_RUNS rounds each, default 3; 1 with --quick),
 # and the scaling sweeps: spawn and parked at 10^3..10^6 goroutines, pingpong and mpmc1024 with
-# 1, 2, 4 and 8 worker threads, echo at 10..10000 connections. A full run (3 rounds) took 8
-# minutes on a quiet 2-core machine (three times as long under heavy load); --quick (or
-# BENCH_QUICK=1) takes a few minutes with tenfold smaller N and fewer points, for checking the
-# pipeline.
+# 1, 2, 4 and 8 worker threads, echo at 10..10000 connections; then burst (round trips right
+# after 100,000 goroutines exit) against Go alone, with twice the rounds (its figure is a worst
+# case, the noisiest kind). A full run (3 rounds) took 8 minutes on a quiet 2-core machine
+# (three times as long under heavy load); --quick (or BENCH_QUICK=1) takes a few minutes with
+# tenfold smaller N and fewer points, for checking the pipeline.
 #
 # A run that exceeds BENCH_TIMEOUT seconds (default 100) is reported as such, and that
 # implementation is not run again for that workload at the same or a larger N.
@@ -111,7 +112,7 @@ compare=("$python" benchmarks/compare.py --gocsp "$bin/gocsp_bench" --runs "$run
 started=$(date +%s)
 
 gocsp_log "main table ($runs round(s))"
-"${compare[@]}" "${peers[@]}" "${main_n[@]}" --title "All workloads" --json "$results/1-main.json"
+"${compare[@]}" "${peers[@]}" "${main_n[@]}" --exclude burst --title "All workloads" --json "$results/1-main.json"
 gocsp_log "spawn and parked at N = $spawn_n"
 "${compare[@]}" "${peers[@]}" --sweep-n "$spawn_n" \
     --title "Cost of a goroutine: spawn and parked memory against N" --json "$results/2-spawn.json" \
@@ -122,6 +123,18 @@ gocsp_log "pingpong and mpmc1024 with $workers worker threads"
 gocsp_log "echo at $echo_n connections"
 "${compare[@]}" "${no_fiber[@]}" --sweep-n "$echo_n" \
     --title "$echo_title" --json "$results/4-echo.json" echo
+go_peer=()
+for ((i = 0; i < ${#peers[@]}; i += 2)); do
+    case ${peers[i + 1]} in go=*) go_peer=("${peers[i]}" "${peers[i + 1]}") ;; esac
+done
+if [ ${#go_peer[@]} -gt 0 ]; then
+    gocsp_log "burst ($((2 * runs)) rounds)"
+    burst_n=()
+    [ "$quick" = 1 ] && burst_n=(--n burst=10000)
+    "$python" benchmarks/compare.py --gocsp "$bin/gocsp_bench" --runs "$((2 * runs))" \
+        --timeout "${BENCH_TIMEOUT:-100}" "${go_peer[@]}" "${burst_n[@]}" \
+        --title "Round trips right after a burst of goroutines exits" --json "$results/5-burst.json" burst
+fi
 
 command="bash benchmarks/run.sh"
 [ "$quick" = 1 ] && command+=" --quick"

@@ -51,6 +51,7 @@ var workloads = []workload{
 	{"yield", 1_000_000, runYield},
 	{"echo", 1_000, runEcho},
 	{"timers", 10_000, runTimers},
+	{"burst", 100_000, runBurst},
 }
 
 func usage() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,5 +174,62 @@ func runParked(n int) (result, error) {
 		fmt.Sprintf("bytes_per_goroutine=%.1f", perG),
 		fmt.Sprintf("rss_before_kb=%d", before/1024),
 		fmt.Sprintf("rss_after_kb=%d", after/1024),
+	}}, nil
+}
+
+// burstTrips is how many round trips burst makes after the burst exits
+// (one every millisecond after the first).
+const burstTrips = 200
+
+// burst: N goroutines alive at once (parked on one channel) all exit; right
+// after, the main goroutine makes round trips with a goroutine over two
+// unbuffered channels: the first at once, then one every millisecond, while
+// the runtime disposes of the burst. The worst round trip (and the first, and
+// the median) in microseconds; one op is one round trip.
+func runBurst(n int) (result, error) {
+	ping := make(chan int)
+	pong := make(chan int)
+	go func() {
+		for v := range ping {
+			pong <- v
+		}
+	}()
+	release := make(chan struct{})
+	var started, finished sync.WaitGroup
+	started.Add(n)
+	finished.Add(n)
+	for i := 0; i < n; i++ {
+		go func() {
+			started.Done()
+			<-release
+			finished.Done()
+		}()
+	}
+	started.Wait()
+	close(release)
+	finished.Wait()
+
+	start := time.Now()
+	trips := make([]float64, 0, burstTrips)
+	for i := 0; i < burstTrips; i++ {
+		if i > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		t := time.Now()
+		ping <- i
+		if v := <-pong; v != i {
+			return result{}, fmt.Errorf("wrong reply %d to %d", v, i)
+		}
+		trips = append(trips, float64(time.Since(t).Nanoseconds())/1e3)
+	}
+	elapsed := time.Since(start)
+	close(ping)
+
+	first := trips[0]
+	sort.Float64s(trips)
+	return result{elapsed: elapsed, ops: len(trips), extra: []string{
+		fmt.Sprintf("worst_rtt_us=%.1f", trips[len(trips)-1]),
+		fmt.Sprintf("first_rtt_us=%.1f", first),
+		fmt.Sprintf("median_rtt_us=%.1f", trips[len(trips)/2]),
 	}}, nil
 }
