@@ -1,5 +1,5 @@
-// Unbounded recursion in a goroutine must stop the program loudly (a fault on the stack's guard
-// page, or the debug canary check), never corrupt memory silently and carry on.
+// Unbounded recursion in a goroutine must stop the program loudly (a fault in the guard region
+// below its stack), never corrupt memory silently and carry on.
 #include <gocsp/gocsp.hpp>
 
 #include <chrono>
