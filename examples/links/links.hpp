@@ -19,7 +19,8 @@
 //   - References are resolved as RFC 3986 section 5 says. libcurl's URL API does it, except for
 //     the references with an empty path and no query - "" and "#frag" - which the libcurl of
 //     Debian 12 (7.88) resolves against the base's directory ("b.html" dropped) and later
-//     versions resolve keeping the base's fragment; those two forms are resolved here.
+//     versions resolve keeping the base's fragment, and for absolute URIs of schemes it does
+//     not know ("mailto:..."), which it refuses; those are resolved here.
 //   - Like the book's links.Extract, the links keep their fragments ("/a/b.html#top"): a page
 //     says where its links point. Dropping them, so that "/a/b.html#top" and "/a/b.html" are
 //     one page, is the crawler's business (crawl/seen_links.hpp).
@@ -37,7 +38,8 @@ inline constexpr std::size_t max_body_bytes = std::size_t{32} << 20;
 /// extract: makes an HTTP GET request to url (following redirects), parses the response as
 /// HTML and returns the targets of its <a href> elements, resolved against the final URL of the
 /// request (the one after redirects) as RFC 3986 says, fragments kept, in document order,
-/// duplicates included. An href that does not resolve to a URL is skipped. A response that is
+/// duplicates included; an absolute URI of any scheme ("mailto:...") is kept as it is, as in Go.
+/// An href that does not resolve to a URL is skipped. A response that is
 /// not HTML (its Content-Type is not text/html) has no links: its transfer stops before its
 /// body is read.
 ///
@@ -111,23 +113,27 @@ inline bool is_html(std::string_view content_type) {
     return content_type == "text/html" || content_type.starts_with("text/html;");
 }
 
-/// check_url: throws the error Go's http.Get gives, before sending anything, for a URL that is
-/// not http or https: url.Parse's errors for a missing scheme or a colon where a scheme cannot
-/// end, then "unsupported protocol scheme". Scheme syntax as url.Parse reads it: a letter, then
-/// letters, digits, '+', '-' or '.', then ':'; anything else before the first ':' means no
-/// scheme.
-inline void check_url(const std::string& url) {
-    std::string scheme;
+/// scheme_of: url's scheme, lower-cased, as url.Parse reads it - a letter, then letters, digits,
+/// '+', '-' or '.', up to the first ':' - or "" if it has none.
+inline std::string scheme_of(std::string_view url) {
     for (std::size_t i = 0; i < url.size(); ++i) {
         const char c = url[i];
         const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         if (letter || (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))) continue;
-        if (c == ':') {
-            if (i == 0) throw std::runtime_error("parse \"" + url + "\": missing protocol scheme");
-            scheme = url.substr(0, i);
-        }
-        break;
+        if (c != ':' || i == 0) return "";
+        std::string scheme(url.substr(0, i));
+        for (char& l : scheme) l = static_cast<char>(l >= 'A' && l <= 'Z' ? l - 'A' + 'a' : l);
+        return scheme;
     }
+    return "";
+}
+
+/// check_url: throws the error Go's http.Get gives, before sending anything, for a URL that is
+/// not http or https: url.Parse's errors for a missing scheme or a colon where a scheme cannot
+/// end, then "unsupported protocol scheme".
+inline void check_url(const std::string& url) {
+    if (url.starts_with(':')) throw std::runtime_error("parse \"" + url + "\": missing protocol scheme");
+    const std::string scheme = scheme_of(url);
     if (scheme.empty()) {
         // A relative reference: url.Parse refuses a ':' in its first segment (it would read as
         // a scheme); otherwise http.Get refuses the empty scheme.
@@ -135,7 +141,6 @@ inline void check_url(const std::string& url) {
         if (first.find(':') != std::string_view::npos)
             throw std::runtime_error("parse \"" + url + "\": first path segment in URL cannot contain colon");
     }
-    for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     if (scheme != "http" && scheme != "https")
         throw std::runtime_error("Get \"" + url + "\": unsupported protocol scheme \"" + scheme + "\"");
 }
@@ -267,7 +272,11 @@ public:
             if (ref[0] == '#' && ref[1] != '\0' && curl_url_set(u.get(), CURLUPART_FRAGMENT, ref + 1, 0) != CURLUE_OK)
                 return "";
         } else if (curl_url_set(u.get(), CURLUPART_URL, ref, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
-            return "";
+            // libcurl takes a scheme it does not know only before "//". Any other absolute URI
+            // ("mailto:gopher@example.com", "javascript:void(0)") is its own resolution, as
+            // url.ResolveReference gives it; the crawler then refuses its scheme, as Go's does.
+            const std::string scheme = scheme_of(ref);
+            return scheme.empty() ? "" : scheme + (ref + scheme.size());
         }
         char* out = nullptr;
         if (curl_url_get(u.get(), CURLUPART_URL, &out, 0) != CURLUE_OK) return "";

@@ -188,7 +188,8 @@ std::regex log_line(const std::string& message, const std::string& tail = "") {
     return std::regex(R"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )" + std::regex_replace(message, special, R"(\$&)") + tail);
 }
 
-/// check_errors: stderr holds exactly the two broken links' errors, each once, in Go's words.
+/// check_errors: stderr holds exactly the errors of the two broken links and of the mailto:
+/// link, each once, in Go's words.
 void check_errors(const crawl_output& out, const crawl_site::site& site) {
     INFO("stderr:\n" << [&] {
         std::string all;
@@ -197,14 +198,17 @@ void check_errors(const crawl_output& out, const crawl_site::site& site) {
     }());
     const std::regex not_found = log_line("getting " + site.missing_url() + ": 404 Not Found");
     const std::regex refused = log_line("Get \"" + site.refused_url() + "\": ", ".+");
-    int n404 = 0, nrefused = 0, other = 0;
+    const std::regex mailto = log_line("Get \"" + site.mailto_url() + "\": unsupported protocol scheme \"mailto\"");
+    int n404 = 0, nrefused = 0, nmailto = 0, other = 0;
     for (const auto& e : out.errors) {
         if (std::regex_match(e, not_found)) ++n404;
         else if (std::regex_match(e, refused)) ++nrefused;
+        else if (std::regex_match(e, mailto)) ++nmailto;
         else ++other;
     }
     CHECK(n404 == 1);
     CHECK(nrefused == 1);
+    CHECK(nmailto == 1);
     CHECK(other == 0);
 }
 

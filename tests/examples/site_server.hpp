@@ -16,8 +16,8 @@
 // for that page, never for the page's directory (/dK/ answers 404). Around them: redirects ("/r/<j>", 301 or 302, with absolute, root-relative and
 // relative Locations, and a chain of two), a broken link (/missing.html: 404), a plain-text
 // file whose text looks like HTML links (/notes.txt: not parsed, so its "links" are never
-// crawled), a <link href> and an <img src> on every page (not <a>: never crawled), and a link to
-// a port where nobody listens. Linked from nowhere, for the tests of hostile servers: /big.bin
+// crawled), a <link href> and an <img src> on every page (not <a>: never crawled), a link to
+// a port where nobody listens, and a mailto: link (a URL, whose scheme the crawler refuses). Linked from nowhere, for the tests of hostile servers: /big.bin
 // and /big.html, bodies of big_body_bytes (application/octet-stream, text/html) with no length,
 // written until the client hangs up or all is sent (streamed_bytes() counts what went out).
 //
@@ -73,6 +73,8 @@ public:
     /// missing_url / refused_url: the broken links (a 404, and a connection refused).
     std::string missing_url() const { return origin_ + "/missing.html"; }
     const std::string& refused_url() const { return refused_; }
+    /// mailto_url: a link that is a URL, but not one for HTTP.
+    static std::string mailto_url() { return "mailto:gopher@example.com"; }
     /// find: the resource at path (query left out), or nullptr (the server answers 404).
     const resource* find(const std::string& path) const;
 
@@ -211,6 +213,10 @@ inline site::site(std::string origin, std::string refused, int pages, std::uint3
                     : i % 4 == 1 ? "<li><a href=\"\">this page</a></li>\n"
                                  : "<li><a href=\"#\">here</a></li>\n";
             r.links.push_back(origin_ + self);
+        }
+        if (i == 13 % pages) {
+            r.body += "<li><a href=\"" + mailto_url() + "\">write to us</a></li>\n";
+            r.links.push_back(mailto_url());
         }
         if (i == 11 % pages) {
             r.body += "<li><a href=\"" + refused_ + "\">nobody there</a></li>\n";
