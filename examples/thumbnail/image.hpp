@@ -136,7 +136,7 @@ bool guard(std::exception_ptr& err, F&& f) noexcept {
     }
 }
 
-// checked_size: "<codec>: image too large: WxH pixels" unless w x h is within the limit.
+// check_size: throws "<codec>: image too large: WxH pixels" unless w x h is within limit.
 inline void check_size(const char* codec, std::int64_t w, std::int64_t h, std::int64_t limit) {
     if (w * h > limit)
         throw std::runtime_error(std::string(codec) + ": image too large: " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
