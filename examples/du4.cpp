@@ -3,10 +3,11 @@
 //
 // The lesson: cancellation by broadcast. A receive from a closed channel never blocks, so
 // closing `done` tells every goroutine at once, however many there are. A goroutine reads one
-// byte from stdin (or its end) and closes done. Each walker polls it on entry (cancelled()) and
-// after every batch of up to 1,024 entries it reads (du::dirents in du.hpp; the book reads a
-// whole directory at once, which in a directory of a million entries kept going for seconds
-// after the cancellation), a walker waiting for a semaphore token selects on it too, and main's
+// byte from stdin (or its end) and closes done. Each walker polls it on entry (cancelled()),
+// before each entry it handles and before each batch of up to 1,024 entries it reads
+// (du::dirents in du.hpp; the book reads a whole directory at once and polls only per
+// directory, which in a directory of a million entries kept going for seconds after the
+// cancellation), a walker waiting for a semaphore token selects on it too, and main's
 // loop (du::totals in du.hpp), on seeing done closed, drains file_sizes so that every walker
 // blocked in a send can finish, then returns without printing totals. Uncancelled, du4 prints
 // the progress every 500 ms, then the totals.
@@ -56,6 +57,7 @@ void walk_dir(const std::string& dir, gocsp::wait_group* n, gocsp::send_chan<std
     if (!cancelled()) {
         dirents(dir, [&](const std::vector<du::file_info>& entries) {
             for (const du::file_info& entry : entries) {
+                if (cancelled()) return false;  // stop wherever the walk is
                 if (entry.is_dir) {
                     n->add(1);
                     gocsp::go(walk_dir, du::join(dir, entry.name), n, file_sizes);
@@ -63,7 +65,7 @@ void walk_dir(const std::string& dir, gocsp::wait_group* n, gocsp::send_chan<std
                     file_sizes << entry.size;
                 }
             }
-            return !cancelled();  // stop within a batch, wherever the walk is
+            return !cancelled();  // read no further batch
         });
     }
     n->done();
