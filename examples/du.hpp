@@ -34,8 +34,8 @@
 //   directories cost time in the square of its depth, where du1's and du2's are linear.
 // - A directory is read in batches of up to 1,024 entries (dir_reader, getdents64), not all at
 //   once as ioutil.ReadDir does: memory stays bounded in a directory of millions of entries, and
-//   du4 checks for cancellation after every batch, so it stops within a batch wherever the walk
-//   is. A directory that fails half-way has counted the entries read before the error (Go's
+//   du4 checks for cancellation before every batch and every entry, so it stops at once wherever
+//   the walk is. A directory that fails half-way has counted the entries read before the error (Go's
 //   ReadDir returns none); du1 and du2 then skip its subdirectories, as Go's would.
 // - Entries whose directory entry says they are directories are not lstat'ed (Go lstats them
 //   too): the walk needs no size for them. du1 and du2 walk a directory's files before its
