@@ -66,9 +66,10 @@ struct stack {
 };
 
 /// Bytes reserved below every stack as its guard region: an access there is a stack overflow.
-/// Twice the largest frame the runtime promises to catch without stack-clash probes (64 KiB), so
-/// such a frame faults in the guard at any depth; with probes (-fstack-clash-protection, which
-/// the CMake target adds) every frame touches its pages in order and faults in the first one.
+/// A frame no larger than the region ends inside it at any depth, whatever part of the frame is
+/// written first, even without stack-clash probes (twice the 64 KiB frame the runtime promises
+/// to catch). With probes (-fstack-clash-protection, which the CMake target adds) a frame of any
+/// size touches its pages in order and faults in the region's first page.
 inline constexpr std::size_t stack_guard_size = 128 * 1024;
 
 /// guard_madvise_supported: whether the kernel has madvise(MADV_GUARD_INSTALL) (Linux 6.13+),
