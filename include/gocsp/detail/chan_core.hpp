@@ -557,36 +557,49 @@ inline bool copies_first(const select_case& c) noexcept {
     return c.kind == case_kind::send && c.ch && !c.move && !c.ch->ops()->trivial && !c.ch->ops()->nothrow_copy;
 }
 
-/// select_copying: select for cases of which some send an lvalue whose copy may throw. Those
-/// values are copied first - if a copy throws, no channel has been touched - and the cases
-/// move from the copies. (Go, too, evaluates a send case's value on entering select.)
-GOCSP_NOINLINE inline std::size_t select_copying(const select_case* cases, std::size_t n) {
-    std::vector<select_case> own(cases, cases + n);
-    std::unique_ptr<send_copy[]> copies(new send_copy[n]);
-    for (std::size_t i = 0; i < n; ++i) {
-        select_case& c = own[i];
-        if (!copies_first(c)) continue;
-        c.elem = copies[i].make(c.ch->ops(), c.elem);
-        c.move = true;
+/// send_copies: a select's copies of the values its send cases would otherwise copy under a
+/// channel's lock although the copy may throw (see copies_first), and its cases rewritten to
+/// move from them. Empty (and free) unless make() is called.
+class send_copies {
+public:
+    /// make: copies those values - if a copy throws, no channel has been touched - and returns
+    /// the rewritten cases. (Go, too, evaluates a send case's value on entering select.)
+    GOCSP_NOINLINE const select_case* make(const select_case* cases, std::size_t n) {
+        cases_.assign(cases, cases + n);
+        copies_ = std::make_unique<send_copy[]>(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            select_case& c = cases_[i];
+            if (!copies_first(c)) continue;
+            c.elem = copies_[i].make(c.ch->ops(), c.elem);
+            c.move = true;
+        }
+        return cases_.data();
     }
-    return select_impl(own.data(), n);
-}
+
+private:
+    std::vector<select_case> cases_;
+    std::unique_ptr<send_copy[]> copies_;
+};
 
 inline std::size_t select_impl(const select_case* cases, std::size_t n) {
+    send_copies copies;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (GOCSP_UNLIKELY(copies_first(cases[i]))) {
+            cases = copies.make(cases, n);
+            break;
+        }
+    }
     constexpr std::size_t none = static_cast<std::size_t>(-1);
     std::size_t default_index = none;
     std::size_t real = 0;
-    bool copy_first = false;
     for (std::size_t i = 0; i < n; ++i) {
         if (cases[i].kind == case_kind::default_case) {
             if (default_index != none) throw std::invalid_argument("gocsp::select: more than one default case");
             default_index = i;
         } else if (cases[i].ch) {
             ++real;
-            copy_first = copy_first || copies_first(cases[i]);
         }
     }
-    if (copy_first) return select_copying(cases, n);
     if (real == 0) {
         if (default_index != none) return default_index;
         chan_core::block_forever(wait_reason::select_no_cases);
