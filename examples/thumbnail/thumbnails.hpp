@@ -23,11 +23,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <fcntl.h>
 #include <stdexcept>
@@ -127,9 +125,7 @@ namespace detail {
 
 // os_error: Go's *PathError text, "open foo.jpg: no such file or directory".
 inline std::runtime_error os_error(const char* op, const std::string& path, int err) {
-    std::string text = std::strerror(err);
-    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    return std::runtime_error(std::string(op) + " " + path + ": " + text);
+    return std::runtime_error(std::string(op) + " " + path + ": " + gocsp::net::detail::errno_text(err));
 }
 
 // input_file: a file open for reading, read in pieces on a helper thread (the goroutine parks

@@ -12,30 +12,17 @@
 
 #include <gocsp/gocsp.hpp>
 
+#include "../../benchmarks/common.hpp"  // bench::rss_kb, as the benchmark measures
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-
-namespace {
-
-long rss_kb() {
-    long kb = 0;
-    if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
-        char line[256];
-        while (std::fgets(line, sizeof line, f))
-            if (std::sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
-        std::fclose(f);
-    }
-    return kb;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     const long n = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 10000;
     gocsp::chan<int> ch(0);
     gocsp::wait_group started, finished;
-    const long before = rss_kb();
+    const long before = bench::rss_kb();
     started.add(n);
     finished.add(n);
     for (long i = 0; i < n; ++i)
@@ -46,7 +33,7 @@ int main(int argc, char** argv) {
         });
     started.wait();
     gocsp::sleep_for(std::chrono::milliseconds(50));
-    const long after = rss_kb();
+    const long after = bench::rss_kb();
     ch.close();
     finished.wait();
     std::printf("bytes_per_goroutine=%.1f debug=%d\n", static_cast<double>(after - before) * 1024.0 / static_cast<double>(n),
