@@ -38,6 +38,17 @@ gocsp_add_compile_fail_test(NAME chan_directions
         RECV_CHAN_TO_CHAN SEND_CHAN_TO_CHAN SEND_CHAN_TO_RECV_CHAN RECV_CHAN_TO_SEND_CHAN
         RECV_CHAN_TO_CHAN_EXPLICIT SEND_CHAN_TO_CHAN_ASSIGN
     MATCHES "error")
+# Spelling mistakes a user makes first get a message saying what to write: `gocsp::go(f);`
+# (C++ reads a declaration), and a compiler set to C++17 (one error: gocsp needs C++20).
+gocsp_add_compile_fail_test(NAME usage
+    SOURCE conformance/compile_fail_usage.cpp
+    DEFINES GO_ONE_NAME
+    MATCHES "declares a variable named f|cannot use parentheses when declaring variable")
+gocsp_add_compile_fail_test(NAME cxx17
+    SOURCE conformance/compile_fail_usage.cpp
+    DEFINES CXX17
+    FLAGS -std=c++17
+    MATCHES "gocsp needs C\\+\\+20")
 # The run-time select forms documented in select.hpp compile (the control); a select over a
 # vector of non-cases does not.
 gocsp_add_compile_fail_test(NAME select_forms

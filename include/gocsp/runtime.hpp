@@ -40,7 +40,9 @@ struct stack_size {
 ///     gocsp::go(gocsp::stack_size{1 << 20}, f, x); // a 1 MiB stack for this one
 ///
 /// (`go` is a class template so that it can record the caller's source location after a
-/// parameter pack; use it as a function.)
+/// parameter pack; use it as a function.) One trap: `gocsp::go(f);` with one plain name in the
+/// parentheses is read by C++ as declaring a variable `f`; write `gocsp::go{f};` (or pass a
+/// lambda, or arguments). The compiler says so.
 template <class F, class... Args>
 struct go {
     /// go(f, args...): starts f(args...) on a stack of the default size.
@@ -56,6 +58,27 @@ template <class F, class... Args>
 go(F&&, Args&&...) -> go<F, Args...>;
 template <class F, class... Args>
 go(stack_size, F&&, Args&&...) -> go<F, Args...>;
+
+namespace detail {
+/// go_without_function: what `gocsp::go x;` deduces, so that the compiler explains the trap.
+struct go_without_function;
+template <class>
+inline constexpr bool go_misread = false;
+}  // namespace detail
+
+/// go with no function: only ever deduced for `gocsp::go(f);`, which C++ reads as declaring a
+/// variable f; its constructor stops the compilation with a message saying what to write.
+template <class... Args>
+struct go<detail::go_without_function, Args...> {
+    /// go(): never compiles (see above).
+    template <class Misread = void>
+    go() {
+        static_assert(detail::go_misread<Misread>,
+                      "gocsp::go(f); declares a variable named f (C++'s most vexing parse): "
+                      "write gocsp::go{f}; or gocsp::go(f, args...);");
+    }
+};
+go() -> go<detail::go_without_function>;
 
 /// yield: lets other goroutines run (Go's runtime.Gosched). The caller stays runnable and
 /// continues when its turn comes again; if nothing else is runnable it continues at once.

@@ -135,4 +135,11 @@ std::size_t select(Cases&&... cases) {
     return detail::select_impl(all.data(), all.size());
 }
 
+namespace detail {
+// The case types live here, so argument-dependent lookup of an unqualified
+// `select(recv_case(a, v), ...)` searches this namespace, not gocsp: without this, it found only
+// POSIX ::select ("cannot convert gocsp::select_case to int").
+using gocsp::select;
+}  // namespace detail
+
 }  // namespace gocsp

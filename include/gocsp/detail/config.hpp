@@ -1,6 +1,13 @@
 // gocsp/detail/config.hpp - compiler and sanitizer detection shared by every header.
 #pragma once
 
+// gocsp is C++20 (concepts, source_location, std::span): an older standard stops here, with one
+// error that says so instead of hundreds about concepts.
+#if defined(__cplusplus) && __cplusplus < 202002L
+#error "gocsp needs C++20: compile with -std=c++20 (or later)"
+#include <gocsp needs C++20>  // a missing header ends the compilation at once
+#endif
+
 #include <atomic>
 #include <cstdint>
 
