@@ -3,7 +3,8 @@
 # Builds and runs the consumer project in CONSUMER_DIR against gocsp:
 #   MODE=find_package      installs the gocsp build tree GOCSP_BINARY_DIR into WORK_DIR/prefix
 #                          and lets the consumer find it with find_package(gocsp);
-#   MODE=add_subdirectory  lets the consumer add GOCSP_SOURCE_DIR with add_subdirectory().
+#   MODE=add_subdirectory  lets the consumer add GOCSP_SOURCE_DIR with add_subdirectory(), and
+#                          checks that installing the consumer installs nothing of gocsp's.
 # Inputs: MODE, GOCSP_SOURCE_DIR, GOCSP_BINARY_DIR, CONFIG, WORK_DIR, CONSUMER_DIR, GENERATOR,
 # MAKE_PROGRAM, CXX_COMPILER (the ones of the gocsp build, so the consumer uses the same tools).
 cmake_minimum_required(VERSION 3.21)
@@ -59,3 +60,15 @@ if(NOT EXISTS "${exe}")
     set(exe "${WORK_DIR}/build/${CONFIG}/consumer")
 endif()
 run("run consumer" ${exe})
+
+# A project that adds gocsp with add_subdirectory() installs nothing of gocsp's into its own
+# prefix (GOCSP_INSTALL is off for a subproject).
+if(MODE STREQUAL "add_subdirectory")
+    set(consumer_prefix "${WORK_DIR}/consumer-prefix")
+    run("install consumer" ${CMAKE_COMMAND} --install ${WORK_DIR}/build --prefix ${consumer_prefix} --config ${CONFIG})
+    file(GLOB_RECURSE installed RELATIVE "${consumer_prefix}" "${consumer_prefix}/*")
+    if(installed)
+        message(FATAL_ERROR "package test (${MODE}): the consumer's install put gocsp files in its prefix: ${installed}")
+    endif()
+    message(STATUS "package test (${MODE}): nothing of gocsp's installed with the consumer: ok")
+endif()
