@@ -16,7 +16,6 @@ namespace io = gocsp::io;
 
 namespace from_go_spellings {  // external linkage: the functions are compiled, not unused
 
-struct empty {};
 void f(int, int) {}
 void g() {}
 
@@ -41,7 +40,7 @@ void channels() {
     [[maybe_unused]] bool nil = ch.is_nil();
     ch = {};
     gocsp::chan<int> unbuffered(0), buffered(10);
-    gocsp::chan<empty> signal(0);
+    gocsp::chan<gocsp::empty> signal(0);
     ch = buffered;
     ch << 1;
     ch.send(2);

@@ -64,7 +64,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace net = gocsp::net;
@@ -106,7 +105,7 @@ message make_message(std::string text) {
 // signal from the client's writer each time they fall to half of -buffer-bytes or less.
 struct backlog {
     std::atomic<std::size_t> bytes{0};
-    gocsp::chan<std::monostate> room = gocsp::chan<std::monostate>(1);
+    gocsp::chan<gocsp::empty> room = gocsp::chan<gocsp::empty>(1);
 };
 using queued_bytes = std::shared_ptr<backlog>;
 

@@ -23,14 +23,13 @@
 #include <exception>
 #include <optional>
 #include <string>
-#include <variant>
 
 using namespace std::chrono_literals;
 namespace io = gocsp::io;
 
 static void launch() { io::fprintf(io::stdout_writer(), "Lift off!\n"); }
 
-static void countdown(gocsp::recv_chan<std::monostate> abort, std::chrono::nanoseconds wait) {
+static void countdown(gocsp::recv_chan<gocsp::empty> abort, std::chrono::nanoseconds wait) {
     io::fprintf(io::stdout_writer(), "Commencing countdown.  Press return to abort.\n");
     gocsp::time::timer timer(wait);
     switch (gocsp::select(gocsp::recv_case(timer.c), gocsp::recv_case(abort))) {
@@ -56,14 +55,14 @@ int main(int argc, char** argv) {
                                      " are longer than the longest duration, " +
                                      flag::format_duration(std::chrono::nanoseconds::max()));
 
-    gocsp::chan<std::monostate> abort(0);  // make(chan struct{})
+    gocsp::chan<gocsp::empty> abort(0);  // make(chan struct{})
     gocsp::go([abort] {
         char byte;
         try {
             io::stdin_reader().read({&byte, 1});  // read a single byte
         } catch (const std::exception&) {
         }
-        abort << std::monostate{};
+        abort << gocsp::empty{};
     });
     std::optional<gocsp::testing::leak_check> leaks;
     if (check_leaks) leaks.emplace();

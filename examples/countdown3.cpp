@@ -24,14 +24,13 @@
 #include <exception>
 #include <optional>
 #include <string>
-#include <variant>
 
 using namespace std::chrono_literals;
 namespace io = gocsp::io;
 
 static void launch() { io::fprintf(io::stdout_writer(), "Lift off!\n"); }
 
-static void countdown(gocsp::recv_chan<std::monostate> abort, int start, std::chrono::nanoseconds interval) {
+static void countdown(gocsp::recv_chan<gocsp::empty> abort, int start, std::chrono::nanoseconds interval) {
     io::fprintf(io::stdout_writer(), "Commencing countdown.  Press return to abort.\n");
     gocsp::time::ticker ticker(interval);  // ticker.Stop() when this scope ends
     for (int countdown = start; countdown > 0; --countdown) {
@@ -56,14 +55,14 @@ int main(int argc, char** argv) {
     if (start < 0) flag::invalid_value("n", "negative count");
     if (interval <= interval.zero()) flag::invalid_value("tick", "non-positive interval");
 
-    gocsp::chan<std::monostate> abort(0);  // make(chan struct{})
+    gocsp::chan<gocsp::empty> abort(0);  // make(chan struct{})
     gocsp::go([abort] {
         char byte;
         try {
             io::stdin_reader().read({&byte, 1});  // read a single byte
         } catch (const std::exception&) {
         }
-        abort << std::monostate{};
+        abort << gocsp::empty{};
     });
     std::optional<gocsp::testing::leak_check> leaks;
     if (check_leaks) leaks.emplace();

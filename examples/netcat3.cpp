@@ -15,7 +15,6 @@
 
 #include <exception>
 #include <string>
-#include <variant>
 
 namespace io = gocsp::io;
 namespace net = gocsp::net;
@@ -30,7 +29,7 @@ int main(int argc, char** argv) {
     flag::parse(argc, argv);
 
     const net::conn conn = must([&] { return net::dial("tcp", "localhost:" + std::to_string(port)); });
-    gocsp::chan<std::monostate> done(0);  // make(chan struct{})
+    gocsp::chan<gocsp::empty> done(0);  // make(chan struct{})
     gocsp::go([conn, done] {
         try {
             io::copy(io::stdout_writer(), conn);
@@ -38,7 +37,7 @@ int main(int argc, char** argv) {
             // NOTE: ignoring errors
         }
         log_print("done");
-        done << std::monostate{};  // signal the main goroutine
+        done << gocsp::empty{};  // signal the main goroutine
     });
     must_copy(conn, io::stdin_reader());
     conn.close_write();  // the server reads end of file; its replies can still arrive

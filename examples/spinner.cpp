@@ -19,13 +19,12 @@
 
 #include <chrono>
 #include <string_view>
-#include <variant>
 
 using namespace std::chrono_literals;
 namespace io = gocsp::io;
 
 // spinner: draws a frame every delay until it receives from stop.
-static void spinner(std::chrono::nanoseconds delay, gocsp::recv_chan<std::monostate> stop) {
+static void spinner(std::chrono::nanoseconds delay, gocsp::recv_chan<gocsp::empty> stop) {
     for (;;) {
         for (char r : std::string_view("-\\|/")) {
             io::fprintf(io::stdout_writer(), "\r%c", r);
@@ -44,9 +43,9 @@ int main(int argc, char** argv) {
     const int& n = flag::integer("n", 45, "compute Fibonacci(`n`)");
     flag::parse(argc, argv);
 
-    gocsp::chan<std::monostate> stop(0);  // make(chan struct{})
+    gocsp::chan<gocsp::empty> stop(0);  // make(chan struct{})
     gocsp::go(spinner, 100ms, stop);
     const long long fib_n = fib(n);  // slow
-    stop << std::monostate{};        // returns once the spinner has taken it: no frame after this
+    stop << gocsp::empty{};        // returns once the spinner has taken it: no frame after this
     io::fprintf(io::stdout_writer(), "\rFibonacci(%d) = %lld\n", n, fib_n);
 }

@@ -4,17 +4,15 @@
 
 #include <cstdio>
 
-struct done_signal {};  // Go's struct{}: an empty element costs no buffer space
-
 int main() {
     gocsp::chan<int> numbers(0);        // make(chan int)
-    gocsp::chan<done_signal> done(0);   // make(chan struct{})
+    gocsp::chan<gocsp::empty> done(0);  // make(chan struct{}): no buffer space
 
     gocsp::go([numbers, done] {
         for (int x : numbers)  // for x := range numbers
             std::printf("received %d\n", x);
         std::printf("numbers closed\n");
-        done << done_signal{};  // done <- struct{}{}
+        done << gocsp::empty{};  // done <- struct{}{}
     });
 
     for (int i = 1; i <= 3; ++i)

@@ -6,18 +6,16 @@
 #include <chrono>
 #include <cstdio>
 
-struct token {};
-
 int main() {
     constexpr int limit = 3, jobs = 12;
-    gocsp::chan<token> tokens(limit);  // tokens := make(chan struct{}, 3)
+    gocsp::chan<gocsp::empty> tokens(limit);  // tokens := make(chan struct{}, 3)
     std::atomic<int> running{0}, peak{0};
     gocsp::wait_group wg;
 
     for (int i = 0; i < jobs; ++i) {
         wg.add(1);
         gocsp::go([&] {
-            tokens << token{};  // acquire: blocks while `limit` goroutines hold one
+            tokens << gocsp::empty{};  // acquire: blocks while `limit` goroutines hold one
             int now = ++running;
             for (int p = peak.load(); now > p && !peak.compare_exchange_weak(p, now);) {
             }

@@ -54,6 +54,14 @@
 
 namespace gocsp {
 
+/// empty: Go's `struct{}`, the element of a channel that only signals: `gocsp::chan<gocsp::empty>`
+/// is Go's `chan struct{}` (it takes no buffer space), and `done << gocsp::empty{};` its
+/// `done <- struct{}{}`. Any empty type works the same; this one saves declaring one.
+struct empty {
+    /// operator==: all empties are equal, as Go's struct{} values are.
+    friend constexpr bool operator==(const empty&, const empty&) noexcept = default;
+};
+
 /// channel_element: what a channel can carry. chan<T> further requires, by static_assert with
 /// a message, that T's move constructor, move assignment and destructor do not throw.
 template <class T>
