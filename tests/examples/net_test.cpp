@@ -348,6 +348,14 @@ TEST_CASE("the servers back off while accept fails, logging once per wait, and s
     // Each server gets a client while it may open no more files: accept fails ("too many open
     // files") for as long as that lasts. A server that retried at once logged thousands of lines
     // a second; the waits of 5 ms, 10 ms, ... 640 ms (Go's net/http server) make 8 in 1.3 s.
+#if defined(__SANITIZE_ADDRESS__)
+    // Not in the ASan+UBSan build: UBSan's vptr check tests whether memory is readable through a
+    // pipe, which a process out of file descriptors cannot open, so catching the server's
+    // "too many open files" is reported as "object has invalid vptr" (a false report; the
+    // Release and TSan builds run this case).
+    WARN("skipped under AddressSanitizer + UndefinedBehaviorSanitizer");
+    return;
+#endif
     for (const std::string name : {"chat", "clock1", "clock2", "reverb1", "reverb2"}) {
         INFO(name);
         const int port = free_port();
