@@ -101,78 +101,6 @@ void check_urls(const crawl_output& out, const std::set<std::string>& expected) 
     CHECK(out.urls.size() == printed.size());  // no URL twice
 }
 
-/// measured_run: what one run of a program did, with its peak resident set size.
-struct measured_run {
-    std::optional<int> status;  // exit status (128 + signal), or nullopt if it had to be killed
-    std::string out, err;       // all of stdout and stderr
-    long max_rss_kb = 0;        // the child's peak RSS (wait4's ru_maxrss), in KiB
-    double seconds = 0;
-};
-
-/// read_file: the whole contents of fd, from its start.
-std::string read_file(int fd) {
-    std::string text;
-    char buf[65536];
-    for (off_t at = 0;;) {
-        const ssize_t n = ::pread(fd, buf, sizeof buf, at);
-        if (n <= 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-        at += n;
-    }
-    return text;
-}
-
-/// run_measured: runs example `name` with args, stdin from /dev/null and its output into
-/// temporary files, and reaps it with wait4 to learn its peak RSS; kills it if it has not ended
-/// within timeout.
-measured_run run_measured(const std::string& name, const std::vector<std::string>& args,
-                          std::chrono::seconds timeout) {
-    const std::string path = gocsp_test::example_path(name);
-    std::FILE* out_file = std::tmpfile();
-    std::FILE* err_file = std::tmpfile();
-    REQUIRE(out_file);
-    REQUIRE(err_file);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, ::fileno(out_file), 1);
-    posix_spawn_file_actions_adddup2(&fa, ::fileno(err_file), 2);
-    std::vector<std::string> argv_s{path};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    const auto t0 = std::chrono::steady_clock::now();
-    const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    REQUIRE(rc == 0);
-
-    measured_run run;
-    int st = 0;
-    rusage ru{};
-    for (;;) {
-        const pid_t r = ::wait4(pid, &st, WNOHANG, &ru);
-        if (r == pid) {
-            run.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-            break;
-        }
-        if (std::chrono::steady_clock::now() - t0 >= timeout) {
-            ::kill(pid, SIGKILL);
-            ::wait4(pid, &st, 0, &ru);
-            break;
-        }
-        std::this_thread::sleep_for(10ms);
-    }
-    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    run.max_rss_kb = ru.ru_maxrss;
-    run.out = read_file(::fileno(out_file));
-    run.err = read_file(::fileno(err_file));
-    std::fclose(out_file);
-    std::fclose(err_file);
-    return run;
-}
-
 /// rss_slack_kb: what a sanitizer adds to a crawler's peak RSS (shadow memory, quarantine:
 /// measured 31-68 MB for the octet-stream case under ASan), on top of the bounds below.
 #ifdef GOCSP_TEST_SANITIZED
@@ -330,24 +258,24 @@ TEST_CASE("crawl2 takes href=\"#top\", \"\" and \"#\" for the page itself, never
 TEST_CASE("crawl2 stops a body that is not HTML at once: 512 MB of octet-stream, small peak RSS") {
     crawl_site::site_server server;
     const std::string url = server.site_map().origin() + "/big.bin";
-    const measured_run run = run_measured("crawl2", {url}, 120s);
+    const gocsp_test::measured_run run = gocsp_test::run_measured(gocsp_test::example_path("crawl2"), {url}, 120s);
     std::printf("crawl2 %s: exit %s, %.2f s, peak RSS %ld KiB, %lld of %lld bytes sent\n", url.c_str(),
-                run.status ? std::to_string(*run.status).c_str() : "killed", run.seconds, run.max_rss_kb,
+                run.status >= 0 ? std::to_string(run.status).c_str() : "killed", run.seconds, run.peak_rss / 1024,
                 static_cast<long long>(server.streamed_bytes()), static_cast<long long>(crawl_site::big_body_bytes));
     INFO("stderr:\n" << run.err);
     REQUIRE(run.status == 0);  // it finished, by itself
     CHECK(run.out == url + "\n");
     CHECK(run.err.empty());      // no links, and no error: the body is simply not parsed
-    CHECK(run.max_rss_kb < 100 * 1024 + rss_slack_kb);
+    CHECK(run.peak_rss / 1024 < 100 * 1024 + rss_slack_kb);
     CHECK(server.streamed_bytes() < crawl_site::big_body_bytes / 4);
 }
 
 TEST_CASE("crawl2 cuts an HTML body at 32 MB and reports it with its URL, in bounded memory") {
     crawl_site::site_server server;
     const std::string url = server.site_map().origin() + "/big.html";
-    const measured_run run = run_measured("crawl2", {url}, 120s);
+    const gocsp_test::measured_run run = gocsp_test::run_measured(gocsp_test::example_path("crawl2"), {url}, 120s);
     std::printf("crawl2 %s: exit %s, %.2f s, peak RSS %ld KiB, %lld of %lld bytes sent\n", url.c_str(),
-                run.status ? std::to_string(*run.status).c_str() : "killed", run.seconds, run.max_rss_kb,
+                run.status >= 0 ? std::to_string(run.status).c_str() : "killed", run.seconds, run.peak_rss / 1024,
                 static_cast<long long>(server.streamed_bytes()), static_cast<long long>(crawl_site::big_body_bytes));
     INFO("stderr:\n" << run.err);
     REQUIRE(run.status == 0);
@@ -355,7 +283,7 @@ TEST_CASE("crawl2 cuts an HTML body at 32 MB and reports it with its URL, in bou
     const std::vector<std::string> errors = split_lines(run.err);
     REQUIRE(errors.size() == 1);
     CHECK(std::regex_match(errors[0], log_line("getting " + url + ": body larger than 32 MB")));
-    CHECK(run.max_rss_kb < 200 * 1024 + rss_slack_kb);
+    CHECK(run.peak_rss / 1024 < 200 * 1024 + rss_slack_kb);
     CHECK(server.streamed_bytes() < crawl_site::big_body_bytes / 4);
 }
 

@@ -405,56 +405,11 @@ constexpr int hostile_count = 1000;
 #endif
 constexpr long many_bound = 1024 * mib;
 
-// What a measured run of the program did.
-struct measured_result {
-    int status = -1;
-    std::string out, err;
-    long peak_rss = 0;        // bytes, the kernel's account of the child (wait4)
-    bool over_limit = false;  // killed for passing the memory limit
-    bool timed_out = false;
-};
-
-// run_measured: runs the program with args, its standard output and error going to files in
-// dir, and measures its peak resident memory. A child whose resident memory passes kill_above is
-// killed at once: a bomb that works must fail the test, not take the machine's memory.
-measured_result run_measured(const temp_dir& dir, const std::vector<std::string>& args, long kill_above = 2 * many_bound) {
-    const std::string path = gocsp_test::example_path("thumbnail"), out = dir / "run.out", err = dir / "run.err";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> argv_s{path};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    REQUIRE(rc == 0);
-
-    measured_result r;
-    const long page = ::sysconf(_SC_PAGESIZE);
-    const auto deadline = std::chrono::steady_clock::now() + 120s;
-    for (;;) {
-        int st = 0;
-        rusage ru{};
-        if (::wait4(pid, &st, WNOHANG, &ru) == pid) {
-            r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-            r.peak_rss = ru.ru_maxrss * 1024;
-            break;
-        }
-        long size = 0, resident = 0;
-        std::ifstream("/proc/" + std::to_string(pid) + "/statm") >> size >> resident;
-        if (resident * page > kill_above) r.over_limit = true;
-        if (std::chrono::steady_clock::now() > deadline) r.timed_out = true;
-        if (r.over_limit || r.timed_out) ::kill(pid, SIGKILL);
-        std::this_thread::sleep_for(2ms);
-    }
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
+// run_measured: runs the thumbnail program with args, measuring its peak resident memory (a
+// child passing twice the bound for many files is killed: a bomb that works must fail the test,
+// not take the machine's memory).
+gocsp_test::measured_run run_measured(const std::vector<std::string>& args, long kill_above = 2 * many_bound) {
+    return gocsp_test::run_measured(gocsp_test::example_path("thumbnail"), args, 120s, kill_above);
 }
 
 // A GIF of the given logical screen holding one frame, with a 2-colour table and the LZW data
@@ -579,7 +534,7 @@ TEST_CASE("a decompression bomb is refused or decoded in bounded memory, its fil
         DYNAMIC_SECTION(h.name << " (" << h.data.size() << " bytes)") {
             const std::string file = dir / h.name;
             write_file(file, h.data);
-            const measured_result r = run_measured(dir, {file});
+            const gocsp_test::measured_run r = run_measured({file});
             INFO("stderr: " << r.err << "peak RSS: " << r.peak_rss / mib << " MiB");
             CHECK_FALSE(r.over_limit);
             CHECK_FALSE(r.timed_out);
@@ -610,7 +565,7 @@ TEST_CASE("a thousand decompression bombs in one run stay bounded in memory") {
         write_file(files.back(), h.data);
         if (!h.error.empty()) ++failures;
     }
-    const measured_result r = run_measured(dir, files);
+    const gocsp_test::measured_run r = run_measured(files);
     INFO("peak RSS: " << r.peak_rss / mib << " MiB");
     CHECK_FALSE(r.over_limit);
     CHECK_FALSE(r.timed_out);
@@ -627,7 +582,7 @@ TEST_CASE("a file that is no image is refused after its first bytes, however lon
         std::ofstream(sparse).put('x');
         fs::resize_file(sparse, std::uintmax_t{4} << 30);  // 4 GiB, a hole after its first byte
     }
-    const measured_result r = run_measured(dir, {zero, sparse, dir.path.string()});
+    const gocsp_test::measured_run r = run_measured({zero, sparse, dir.path.string()});
     INFO("stderr: " << r.err << "peak RSS: " << r.peak_rss / mib << " MiB");
     CHECK_FALSE(r.over_limit);
     CHECK_FALSE(r.timed_out);
@@ -858,7 +813,7 @@ TEST_CASE("a large JPEG is decoded shrunk, row by row, into a thumbnail of its c
             row[2] = static_cast<std::uint8_t>(c.b);
         }
     }));
-    const measured_result r = run_measured(dir, {in.name});
+    const gocsp_test::measured_run r = run_measured({in.name});
     INFO("stderr: " << r.err << "peak RSS: " << r.peak_rss / mib << " MiB");
     CHECK(r.status == 0);
     CHECK(r.peak_rss < 64 * mib);

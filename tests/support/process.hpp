@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <cstdio>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -261,6 +263,82 @@ private:
     detail::pipe_reader out_, err_;
     std::optional<int> status_;
 };
+
+/// measured_run: what one run of a program did (run_measured), with its peak resident memory.
+struct measured_run {
+    int status = -1;          // exit status (128 + signal if a signal ended it); -1 if it was killed
+    std::string out, err;     // all of stdout and stderr
+    long peak_rss = 0;        // bytes: the child's peak resident set (wait4's ru_maxrss)
+    double seconds = 0;       // from start to end
+    bool timed_out = false;   // killed for running past the timeout
+    bool over_limit = false;  // killed for passing kill_above bytes of resident memory
+};
+
+/// run_measured: runs program path with args, stdin from /dev/null and stdout and stderr into
+/// temporary files, and reaps it with wait4 to learn its peak resident memory. Kills it if it
+/// runs past timeout, or if its resident memory (polled from /proc) passes kill_above bytes (0:
+/// no limit) - a memory bomb that works must fail the test, not take the machine's memory.
+inline measured_run run_measured(const std::string& path, const std::vector<std::string>& args,
+                                 std::chrono::seconds timeout, long kill_above = 0) {
+    auto read_all = [](std::FILE* f) {
+        std::string text;
+        char buf[65536];
+        for (off_t at = 0;;) {
+            const ssize_t n = ::pread(::fileno(f), buf, sizeof buf, at);
+            if (n <= 0) break;
+            text.append(buf, static_cast<std::size_t>(n));
+            at += n;
+        }
+        std::fclose(f);
+        return text;
+    };
+    std::FILE* out = std::tmpfile();
+    std::FILE* err = std::tmpfile();
+    if (!out || !err) throw std::runtime_error("run_measured: tmpfile: " + std::string(std::strerror(errno)));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, ::fileno(out), 1);
+    posix_spawn_file_actions_adddup2(&fa, ::fileno(err), 2);
+    std::vector<std::string> argv_s{path};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    const auto start = std::chrono::steady_clock::now();
+    const int rc = ::posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error("run_measured: posix_spawn " + path + ": " + std::strerror(rc));
+
+    measured_run run;
+    const long page = ::sysconf(_SC_PAGESIZE);
+    for (;;) {
+        int st = 0;
+        rusage ru{};
+        const pid_t r = ::wait4(pid, &st, WNOHANG, &ru);
+        if (r == pid) {
+            if (!run.timed_out && !run.over_limit) run.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            run.peak_rss = ru.ru_maxrss * 1024;
+            break;
+        }
+        if (kill_above > 0) {
+            long size = 0, resident = 0;
+            if (std::FILE* statm = std::fopen(("/proc/" + std::to_string(pid) + "/statm").c_str(), "r")) {
+                if (std::fscanf(statm, "%ld %ld", &size, &resident) != 2) resident = 0;
+                std::fclose(statm);
+            }
+            if (resident * page > kill_above) run.over_limit = true;
+        }
+        if (std::chrono::steady_clock::now() - start >= timeout) run.timed_out = true;
+        if (run.over_limit || run.timed_out) ::kill(pid, SIGKILL);
+        std::this_thread::sleep_for(2ms);
+    }
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    run.out = read_all(out);
+    run.err = read_all(err);
+    return run;
+}
 
 /// A loopback TCP port that was free a moment ago (bound to port 0, read back, released).
 inline int free_port() {
