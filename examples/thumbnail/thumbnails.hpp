@@ -293,7 +293,7 @@ inline void make_thumbnails4(const std::vector<std::string>& filenames) {
             } catch (...) {
                 err = std::current_exception();
             }
-            errors << err;
+            errors << std::move(err);  // errors <- err: the receiver alone owns the error now
         }, f);
     }
     for (std::size_t i = 0; i < filenames.size(); ++i) {
