@@ -49,6 +49,11 @@ enum class wait_reason : std::uint8_t {
     blocking_call,    // "blocking call"
     chan_send_nil,    // "chan send (nil chan)"
     chan_receive_nil, // "chan receive (nil chan)"
+    sync_mutex_lock,    // "sync.Mutex.Lock"
+    sync_rwmutex_rlock, // "sync.RWMutex.RLock"
+    sync_rwmutex_lock,  // "sync.RWMutex.Lock"
+    sync_cond_wait,     // "sync.Cond.Wait"
+    semacquire,         // "semacquire"
 };
 
 inline const char* to_string(g_status s) noexcept {
@@ -75,6 +80,11 @@ inline const char* to_string(wait_reason r) noexcept {
         case wait_reason::blocking_call: return "blocking call";
         case wait_reason::chan_send_nil: return "chan send (nil chan)";
         case wait_reason::chan_receive_nil: return "chan receive (nil chan)";
+        case wait_reason::sync_mutex_lock: return "sync.Mutex.Lock";
+        case wait_reason::sync_rwmutex_rlock: return "sync.RWMutex.RLock";
+        case wait_reason::sync_rwmutex_lock: return "sync.RWMutex.Lock";
+        case wait_reason::sync_cond_wait: return "sync.Cond.Wait";
+        case wait_reason::semacquire: return "semacquire";
     }
     return "?";
 }
