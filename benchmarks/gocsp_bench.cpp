@@ -8,6 +8,7 @@
 // Each workload here uses only gocsp's public API, and runs in a goroutine, as the Go twin's
 // runs in its main goroutine (except burst, which measures main()'s own thread).
 #include "common.hpp"
+#include "server_workloads.hpp"
 
 #include <gocsp/gocsp.hpp>
 
@@ -280,25 +281,7 @@ result rawswitch(long n) {
 result echo(long n) {
     bench::raise_nofile(2 * n + 64);
     namespace net = gocsp::net;
-    auto ln = net::listen("tcp", "127.0.0.1:0");
-    gocsp::go([ln] {
-        for (;;) {
-            net::conn c;
-            try {
-                c = ln.accept();
-            } catch (const net::error&) {
-                return;
-            }
-            gocsp::go([c] {
-                char buf[4096];
-                try {
-                    while (std::size_t k = c.read(buf)) c.write(std::string_view(buf, k));
-                } catch (const net::error&) {
-                }
-                c.close();
-            });
-        }
-    });
+    const net::listener ln = bench::server::start_echo_server();
     std::vector<net::conn> conns;
     for (long i = 0; i < n; ++i) conns.push_back(net::dial("tcp", ln.addr()));
     std::atomic<bool> stop{false};
@@ -354,6 +337,7 @@ const bench::workload workloads[] = {
     {"sieve", 5'000, sieve},           {"parked", 100'000, parked},       {"yield", 1'000'000, yield},
     {"rawswitch", 10'000'000, rawswitch},
     {"echo", 1'000, echo},             {"timers", 10'000, timers},       {"burst", 100'000, burst},
+    {"fanout", 1'000, bench::fanout},  {"churn", 100, bench::churn},     {"walk", 100'000, bench::walk},
 };
 
 }  // namespace

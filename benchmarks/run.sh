@@ -10,9 +10,11 @@
 # and the scaling sweeps: spawn and parked at 10^3..10^6 goroutines, pingpong and mpmc1024 with
 # 1, 2, 4 and 8 worker threads, echo at 10..10000 connections; then burst (round trips right
 # after 100,000 goroutines exit) against Go alone, with twice the rounds (its figure is a worst
-# case, the noisiest kind). A full run (3 rounds) took 8 minutes on a quiet 2-core machine
-# (three times as long under heavy load); --quick (or BENCH_QUICK=1) takes a few minutes with
-# tenfold smaller N and fewer points, for checking the pipeline.
+# case, the noisiest kind); then the server workloads (fanout at 10..5000 subscribers, churn,
+# walk) against Go alone, once on the quiet machine and once beside a busy loop per core. A full
+# run (3 rounds) took 8 minutes on a quiet 2-core machine before the server workloads (they add
+# about 3 minutes), three times as long under heavy load; --quick (or BENCH_QUICK=1) takes a few
+# minutes with tenfold smaller N and fewer points, for checking the pipeline.
 #
 # A run that exceeds BENCH_TIMEOUT seconds (default 100) is reported as such, and that
 # implementation is not run again for that workload at the same or a larger N.
@@ -73,6 +75,8 @@ if [ "$quick" = 1 ]; then
     spawn_n=1000,10000,100000
     workers=1,2
     echo_n=10,100
+    fanout_n=10,100
+    server_n=(--n walk=10000)
 else
     runs=${BENCH_RUNS:-3}
     main_n=(--n fiber:spawn=100000 --n fiber:skynet=100000 --n fiber:spsc0=200000
@@ -80,6 +84,8 @@ else
     spawn_n=1000,10000,100000,1000000
     workers=1,2,4,8
     echo_n=10,100,1000,10000
+    fanout_n=10,100,1000,5000
+    server_n=()
 fi
 
 # echo at N connections holds 2N descriptors (client and server ends) plus a few: where the hard
@@ -112,7 +118,8 @@ compare=("$python" benchmarks/compare.py --gocsp "$bin/gocsp_bench" --runs "$run
 started=$(date +%s)
 
 gocsp_log "main table ($runs round(s))"
-"${compare[@]}" "${peers[@]}" "${main_n[@]}" --exclude burst --title "All workloads" --json "$results/1-main.json"
+"${compare[@]}" "${peers[@]}" "${main_n[@]}" --exclude burst --exclude fanout --exclude churn --exclude walk \
+    --title "All workloads" --json "$results/1-main.json"
 gocsp_log "spawn and parked at N = $spawn_n"
 "${compare[@]}" "${peers[@]}" --sweep-n "$spawn_n" \
     --title "Cost of a goroutine: spawn and parked memory against N" --json "$results/2-spawn.json" \
@@ -134,6 +141,28 @@ if [ ${#go_peer[@]} -gt 0 ]; then
     "$python" benchmarks/compare.py --gocsp "$bin/gocsp_bench" --runs "$((2 * runs))" \
         --timeout "${BENCH_TIMEOUT:-100}" "${go_peer[@]}" "${burst_n[@]}" \
         --title "Round trips right after a burst of goroutines exits" --json "$results/5-burst.json" burst
+fi
+
+if [ ${#go_peer[@]} -gt 0 ]; then
+    # The server workloads, quiet and then loaded: one busy loop per core competes for the cores
+    # (the hogs are ours: killed by their process ids when the runs end).
+    server_runs() {  # TAG TITLE
+        "${compare[@]}" "${go_peer[@]}" --sweep-n "$fanout_n" \
+            --title "Fan-out: deliveries to TCP subscribers$2" --json "$results/$1-fanout.json" fanout
+        "${compare[@]}" "${go_peer[@]}" "${server_n[@]}" \
+            --title "Connection churn and a directory walk$2" --json "$results/$1-server.json" churn walk
+    }
+    gocsp_log "server workloads, quiet (fanout at $fanout_n subscribers, churn, walk)"
+    server_runs 6 ""
+    gocsp_log "server workloads beside $(nproc) busy loops"
+    hogs=()
+    for ((i = 0; i < $(nproc); i++)); do
+        sh -c 'while :; do :; done' &
+        hogs+=($!)
+    done
+    server_runs 7 ", beside a busy loop per core"
+    kill "${hogs[@]}"
+    wait "${hogs[@]}" 2>/dev/null || true
 fi
 
 command="bash benchmarks/run.sh"

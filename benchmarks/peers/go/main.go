@@ -52,6 +52,9 @@ var workloads = []workload{
 	{"echo", 1_000, runEcho},
 	{"timers", 10_000, runTimers},
 	{"burst", 100_000, runBurst},
+	{"fanout", 1_000, runFanout},
+	{"churn", 100, runChurn},
+	{"walk", 100_000, runWalk},
 }
 
 func usage() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math/rand"
@@ -15,32 +16,11 @@ import (
 // client does 64-byte request/response round trips for about 2 s. One op is
 // one round trip.
 func runEcho(n int) (result, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := startEchoServer()
 	if err != nil {
 		return result{}, err
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				buf := make([]byte, 4096)
-				for {
-					k, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := c.Write(buf[:k]); err != nil {
-						return
-					}
-				}
-			}(c)
-		}
-	}()
 
 	conns := make([]net.Conn, 0, n)
 	for i := 0; i < n; i++ {
@@ -59,18 +39,10 @@ func runEcho(n int) (result, error) {
 	for _, c := range conns {
 		go func(c net.Conn) {
 			defer wg.Done()
-			msg := make([]byte, 64)
-			for i := range msg {
-				msg[i] = 'm'
-			}
-			buf := make([]byte, 64)
+			msg, buf := bytes.Repeat([]byte{'m'}, 64), make([]byte, 64)
 			count := int64(0)
 			for !stop.Load() {
-				if _, err := c.Write(msg); err != nil {
-					failed.Store(err)
-					return
-				}
-				if _, err := io.ReadFull(c, buf); err != nil {
+				if err := roundTrip(c, msg, buf); err != nil {
 					failed.Store(err)
 					return
 				}
@@ -92,6 +64,46 @@ func runEcho(n int) (result, error) {
 	return result{elapsed: elapsed, ops: int(total), extra: []string{
 		fmt.Sprintf("rtt_per_sec=%.0f", float64(total)/elapsed.Seconds()),
 	}}, nil
+}
+
+// roundTrip writes msg to c and reads the reply into buf (len(msg) bytes).
+func roundTrip(c net.Conn, msg, buf []byte) error {
+	if _, err := c.Write(msg); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(c, buf)
+	return err
+}
+
+// startEchoServer starts an echo server on 127.0.0.1: a goroutine per
+// connection writes back what it reads, until the listener is closed.
+func startEchoServer() (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				for {
+					k, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if _, err := c.Write(buf[:k]); err != nil {
+						return
+					}
+				}
+			}(c)
+		}
+	}()
+	return ln, nil
 }
 
 // timers: N goroutines each sleep a random 1-10 ms in a loop for about 2 s;
