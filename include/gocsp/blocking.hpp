@@ -1,22 +1,23 @@
-// gocsp/blocking.hpp - running a call that blocks its thread without stalling a worker.
-//
-//     auto entries = gocsp::blocking([&] { return list_directory(path); });  // parks, no stall
-//
-// Goroutines share a few worker threads (GOCSP_MAXPROCS). A goroutine that blocks its thread in
-// a system call or a library - instead of parking on a gocsp primitive - stops every other
-// goroutine queued on that worker until the call returns. gocsp::blocking(f) runs f on a helper
-// thread instead and parks only the calling goroutine.
-//
-// Use it for:
-//   - regular files and directories: open, read, write, fsync, stat, readdir, unlink
-//     (gocsp::io's stdin_reader()/stdout_writer() already do this when they are regular files);
-//   - name resolution: getaddrinfo, getpwnam (gocsp::net::dial already does it for host names);
-//   - third-party clients that block: database drivers, HTTP or RPC libraries with blocking
-//     sockets, anything that waits on a std::mutex, std::future or condition variable for long;
-//   - child processes: waitpid, system().
-// Not needed for gocsp's own channels, select, sleep, wait_group, net and io (they park), nor
-// for short computations. A long computation does not block but holds its worker all the same:
-// split it, or yield() now and then.
+/// \file
+/// gocsp/blocking.hpp - running a call that blocks its thread without stalling a worker.
+///
+///     auto entries = gocsp::blocking([&] { return list_directory(path); });  // parks, no stall
+///
+/// Goroutines share a few worker threads (GOCSP_MAXPROCS). A goroutine that blocks its thread in
+/// a system call or a library - instead of parking on a gocsp primitive - stops every other
+/// goroutine queued on that worker until the call returns. gocsp::blocking(f) runs f on a helper
+/// thread instead and parks only the calling goroutine.
+///
+/// Use it for:
+///   - regular files and directories: open, read, write, fsync, stat, readdir, unlink
+///     (gocsp::io's stdin_reader()/stdout_writer() already do this when they are regular files);
+///   - name resolution: getaddrinfo, getpwnam (gocsp::net::dial already does it for host names);
+///   - third-party clients that block: database drivers, HTTP or RPC libraries with blocking
+///     sockets, anything that waits on a std::mutex, std::future or condition variable for long;
+///   - child processes: waitpid, system().
+/// Not needed for gocsp's own channels, select, sleep, wait_group, net and io (they park), nor
+/// for short computations. A long computation does not block but holds its worker all the same:
+/// split it, or yield() now and then.
 #pragma once
 
 #include <exception>

@@ -1,43 +1,45 @@
-// gocsp/chan.hpp - Go's channels: chan<T>, and the directional views send_chan<T>, recv_chan<T>.
-//
-//     gocsp::chan<int> ch;               // nil channel: send and receive block forever
-//     gocsp::chan<int> jobs(100);         // make(chan int, 100): buffered, exactly 100 slots
-//     gocsp::chan<int> done(0);           // make(chan int): unbuffered
-//
-//     jobs.send(1);              jobs << 2;             // ch <- v
-//     int v = jobs.recv();                              // v := <-ch
-//     auto [w, ok] = jobs.recv_ok();                    // w, ok := <-ch
-//     jobs.close();                                     // close(ch)
-//     for (int x : jobs) use(x);                        // for x := range ch
-//
-// A chan is a cheap handle: copies refer to the same channel and `==` compares identity, as in
-// Go. The channel lives while any handle (or any goroutine blocked on it) refers to it; values
-// still buffered when it goes are destroyed then.
-//
-// Every operation works the same from goroutines and from plain threads (main(), std::thread):
-// where a goroutine parks, a plain thread blocks.
-//
-// Blocking, in one table (Go's rules):
-//   operation      nil channel       closed channel                          otherwise
-//   send           blocks forever    throws panic_error("send on closed      blocks until a receiver takes the
-//                                    channel")                               value (unbuffered) or there is room
-//   recv / range   blocks forever    buffered values first, then the zero    blocks until a value arrives
-//                                    value with ok == false (range ends)
-//   close          throws "close of  throws "close of closed channel"        wakes every receiver (zero value,
-//                  nil channel"                                              ok == false) and every blocked sender
-//                                                                            (which throws)
-//   try_send       false             throws "send on closed channel"          never blocks
-//   try_recv       nullopt           as recv                                  never blocks
-//
-// Element types: any type that is default-constructible (the zero value), move-constructible and
-// move-assignable, whose moves and destructor do not throw (static_assert: the channel moves
-// values under its lock, where an exception could not be undone). Copies may throw: a sender
-// copies an lvalue before it touches the channel, so a throwing copy leaves the channel as it
-// was. Move-only types such as std::unique_ptr work (sent as rvalues). Values are moved, never
-// duplicated: each value sent is destroyed exactly once. An empty element type (Go's
-// `chan struct{}`) uses no buffer storage; an over-aligned one stays aligned. A capacity that
-// is negative or whose buffer cannot exist throws panic_error("makechan: size out of range").
-// See docs/semantics.md, "Element types and exceptions".
+/// \file
+/// gocsp/chan.hpp - Go's channels: chan<T>, and the directional views send_chan<T>, recv_chan<T>.
+///
+///     gocsp::chan<int> ch;               // nil channel: send and receive block forever
+///     gocsp::chan<int> jobs(100);         // make(chan int, 100): buffered, exactly 100 slots
+///     gocsp::chan<int> done(0);           // make(chan int): unbuffered
+///
+///     jobs.send(1);              jobs << 2;             // ch <- v
+///     int v = jobs.recv();                              // v := <-ch
+///     auto [w, ok] = jobs.recv_ok();                    // w, ok := <-ch
+///     jobs.close();                                     // close(ch)
+///     for (int x : jobs) use(x);                        // for x := range ch
+///
+/// A chan is a cheap handle: copies refer to the same channel and `==` compares identity, as in
+/// Go. The channel lives while any handle (or any goroutine blocked on it) refers to it; values
+/// still buffered when it goes are destroyed then.
+///
+/// Every operation works the same from goroutines and from plain threads (main(), std::thread):
+/// where a goroutine parks, a plain thread blocks.
+///
+/// Blocking, in one table (Go's rules):
+///
+///     operation      nil channel       closed channel                          otherwise
+///     send           blocks forever    throws panic_error("send on closed      blocks until a receiver takes the
+///                                      channel")                               value (unbuffered) or there is room
+///     recv / range   blocks forever    buffered values first, then the zero    blocks until a value arrives
+///                                      value with ok == false (range ends)
+///     close          throws "close of  throws "close of closed channel"        wakes every receiver (zero value,
+///                    nil channel"                                              ok == false) and every blocked sender
+///                                                                              (which throws)
+///     try_send       false             throws "send on closed channel"          never blocks
+///     try_recv       nullopt           as recv                                  never blocks
+///
+/// Element types: any type that is default-constructible (the zero value), move-constructible and
+/// move-assignable, whose moves and destructor do not throw (static_assert: the channel moves
+/// values under its lock, where an exception could not be undone). Copies may throw: a sender
+/// copies an lvalue before it touches the channel, so a throwing copy leaves the channel as it
+/// was. Move-only types such as std::unique_ptr work (sent as rvalues). Values are moved, never
+/// duplicated: each value sent is destroyed exactly once. An empty element type (Go's
+/// `chan struct{}`) uses no buffer storage; an over-aligned one stays aligned. A capacity that
+/// is negative or whose buffer cannot exist throws panic_error("makechan: size out of range").
+/// See docs/semantics.md, "Element types and exceptions".
 #pragma once
 
 #include <compare>
@@ -328,6 +330,7 @@ const chan<T>& operator<<(const chan<T>& ch, V&& v) {
     ch.send(T(std::forward<V>(v)));
     return ch;
 }
+/// ch << v on a send-only view: as on a chan.
 template <class T, class V>
     requires std::convertible_to<V, T>
 const send_chan<T>& operator<<(const send_chan<T>& ch, V&& v) {
@@ -343,6 +346,7 @@ bool operator>>(const chan<T>& ch, T& v) {
     v = std::move(r.value);
     return r.ok;
 }
+/// ch >> v on a receive-only view: as on a chan.
 template <class T>
 bool operator>>(const recv_chan<T>& ch, T& v) {
     auto r = ch.recv_ok();

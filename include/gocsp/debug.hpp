@@ -1,20 +1,21 @@
-// gocsp/debug.hpp - seeing what goroutines do: dumps, counts, leak checks, deadlock detection.
-//
-// Deadlock detection is always on (GOCSP_DEADLOCK=0 turns it off): when the main thread is
-// blocked in gocsp and nothing can ever wake anybody - every worker idle, nothing runnable, no
-// timer pending, nobody waiting on the network or a blocking call, every other thread that uses
-// gocsp blocked in it, and no thread in the process that gocsp does not know of - the program
-// prints Go's
-//
-//     fatal error: all goroutines are asleep - deadlock!
-//
-// then a dump of every goroutine, and exits with status 2. A thread gocsp does not know (one
-// that has not used gocsp yet) might still send on a channel, so its mere existence holds the
-// verdict back: no false alarms, at the price of missing some deadlocks in programs with such
-// threads.
-//
-// On SIGQUIT (Ctrl-\) the process prints the dump to stderr and exits with status 2, as Go does;
-// with GOCSP_SIGQUIT=continue it prints the dump and keeps running.
+/// \file
+/// gocsp/debug.hpp - seeing what goroutines do: dumps, counts, leak checks, deadlock detection.
+///
+/// Deadlock detection is always on (GOCSP_DEADLOCK=0 turns it off): when the main thread is
+/// blocked in gocsp and nothing can ever wake anybody - every worker idle, nothing runnable, no
+/// timer pending, nobody waiting on the network or a blocking call, every other thread that uses
+/// gocsp blocked in it, and no thread in the process that gocsp does not know of - the program
+/// prints Go's
+///
+///     fatal error: all goroutines are asleep - deadlock!
+///
+/// then a dump of every goroutine, and exits with status 2. A thread gocsp does not know (one
+/// that has not used gocsp yet) might still send on a channel, so its mere existence holds the
+/// verdict back: no false alarms, at the price of missing some deadlocks in programs with such
+/// threads.
+///
+/// On SIGQUIT (Ctrl-\) the process prints the dump to stderr and exits with status 2, as Go does;
+/// with GOCSP_SIGQUIT=continue it prints the dump and keeps running.
 #pragma once
 
 #include <algorithm>
@@ -47,6 +48,7 @@ struct goroutine_states {
     /// waiting: goroutines parked (on a channel, a timer, I/O, ...).
     std::int64_t waiting = 0;
 };
+/// count_goroutines: how many goroutines are running, runnable and waiting now (a snapshot).
 goroutine_states count_goroutines();
 
 namespace testing {

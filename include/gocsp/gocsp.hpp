@@ -1,7 +1,8 @@
-// gocsp/gocsp.hpp - everything gocsp offers, in one include.
-//
-// gocsp brings Go's concurrency model to C++20: goroutines scheduled M:N on work-stealing
-// worker threads, channels, select, wait groups, timers and a network poller.
+/// \file
+/// gocsp/gocsp.hpp - everything gocsp offers, in one include.
+///
+/// gocsp brings Go's concurrency model to C++20: goroutines scheduled M:N on work-stealing
+/// worker threads, channels, select, wait groups, timers and a network poller.
 #pragma once
 
 #include "version.hpp"

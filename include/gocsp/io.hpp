@@ -1,16 +1,17 @@
-// gocsp/io.hpp - Go's io and bufio basics for goroutines: copy, read_full, a line scanner,
-// formatted writes, and the standard streams as readers and writers that park, not block.
-//
-//     namespace io = gocsp::io;
-//     io::scanner input(io::stdin_reader());          // bufio.NewScanner(os.Stdin)
-//     while (input.scan()) io::fprintf(conn, "%s\n", input.text().c_str());
-//     if (auto e = input.err()) std::rethrow_exception(e);
-//
-//     io::copy(io::stdout_writer(), conn);             // io.Copy(os.Stdout, conn)
-//
-// A reader is anything with `read(std::span<char>) -> std::size_t` (0 meaning the end of the
-// stream) that throws on failure, a writer anything with `write(std::string_view)` that writes
-// everything or throws: gocsp::net::conn and gocsp::io::file are both.
+/// \file
+/// gocsp/io.hpp - Go's io and bufio basics for goroutines: copy, read_full, a line scanner,
+/// formatted writes, and the standard streams as readers and writers that park, not block.
+///
+///     namespace io = gocsp::io;
+///     io::scanner input(io::stdin_reader());          // bufio.NewScanner(os.Stdin)
+///     while (input.scan()) io::fprintf(conn, "%s\n", input.text().c_str());
+///     if (auto e = input.err()) std::rethrow_exception(e);
+///
+///     io::copy(io::stdout_writer(), conn);             // io.Copy(os.Stdout, conn)
+///
+/// A reader is anything with `read(std::span<char>) -> std::size_t` (0 meaning the end of the
+/// stream) that throws on failure, a writer anything with `write(std::string_view)` that writes
+/// everything or throws: gocsp::net::conn and gocsp::io::file are both.
 #pragma once
 
 #include <algorithm>
@@ -151,7 +152,9 @@ private:
 /// os.Stdin, os.Stdout, os.Stderr). Each call returns a handle to the same object; the kind of
 /// fd is looked at on the first call.
 file stdin_reader();
+/// stdout_writer: fd 1 as a gocsp::io::file (Go's os.Stdout); see stdin_reader.
 file stdout_writer();
+/// stderr_writer: fd 2 as a gocsp::io::file (Go's os.Stderr); see stdin_reader.
 file stderr_writer();
 
 // =============================================================================================

@@ -1,44 +1,46 @@
-// gocsp/net.hpp - Go's net package for TCP: listen, dial, conn, listener.
-//
-//     namespace net = gocsp::net;
-//     net::listener ln = net::listen("tcp", "localhost:8000");
-//     for (;;) {
-//         net::conn c = ln.accept();
-//         gocsp::go([c] {                      // the conn is a shared handle: copy it in
-//             gocsp::io::copy(c, c);           // echo until the client closes (io.hpp)
-//             c.close();
-//         });
-//     }
-//
-//     net::conn c = net::dial("tcp", "localhost:8000");
-//     c.write("hello\n");
-//     char buf[64];
-//     std::size_t n = c.read(buf);             // 0: the peer closed its side
-//
-// Blocking: every call that waits (accept, dial, read, write) parks the calling goroutine on
-// the runtime's poller (epoll); its worker runs other goroutines meanwhile. On a plain thread
-// (main(), a std::thread) the thread blocks instead. No call here blocks a worker thread: host
-// names are resolved with getaddrinfo on the blocking pool (blocking.hpp).
-//
-// Errors: gocsp::net::error, a std::runtime_error with Go's message, an error_kind and the
-// errno. For example:
-//     dial tcp 127.0.0.1:8000: connect: connection refused                    refused
-//     read tcp 127.0.0.1:41000->127.0.0.1:8000: i/o timeout                   timeout
-//     read tcp 127.0.0.1:41000->127.0.0.1:8000: use of closed network connection   closed
-//     read tcp 127.0.0.1:41000->127.0.0.1:8000: read: connection reset by peer     reset
-//     write tcp 127.0.0.1:41000->127.0.0.1:8000: write: broken pipe          broken_pipe
-//     listen tcp 127.0.0.1:8000: bind: address already in use                 address
-// The end of a stream is not an error: read returns 0.
-//
-// Addresses are "host:port". host: an IPv4 literal ("127.0.0.1"), an IPv6 literal in brackets
-// ("[::1]"), with a zone if it needs one ("[fe80::1%eth0]", by interface name or number),
-// "localhost", a host name (resolved with getaddrinfo), or empty (listen: every interface; dial:
-// this machine). port: a number from 0 to 65535 (empty means 0), or a service name ("http")
-// looked up in the services database (/etc/services, on the blocking pool) and, failing that, in
-// Go's short built-in list; listening on port 0 picks a free port, which listener::addr() tells.
-// Networks: "tcp" (IPv4 or IPv6), "tcp4", "tcp6". "localhost" is 127.0.0.1 (and, for dial on
-// "tcp", ::1 if 127.0.0.1 fails), without a lookup. Addresses read back (local_addr, remote_addr,
-// addr, messages) are written as Go writes them, zones included: "[fe80::1%eth0]:80".
+/// \file
+/// gocsp/net.hpp - Go's net package for TCP: listen, dial, conn, listener.
+///
+///     namespace net = gocsp::net;
+///     net::listener ln = net::listen("tcp", "localhost:8000");
+///     for (;;) {
+///         net::conn c = ln.accept();
+///         gocsp::go([c] {                      // the conn is a shared handle: copy it in
+///             gocsp::io::copy(c, c);           // echo until the client closes (io.hpp)
+///             c.close();
+///         });
+///     }
+///
+///     net::conn c = net::dial("tcp", "localhost:8000");
+///     c.write("hello\n");
+///     char buf[64];
+///     std::size_t n = c.read(buf);             // 0: the peer closed its side
+///
+/// Blocking: every call that waits (accept, dial, read, write) parks the calling goroutine on
+/// the runtime's poller (epoll); its worker runs other goroutines meanwhile. On a plain thread
+/// (main(), a std::thread) the thread blocks instead. No call here blocks a worker thread: host
+/// names are resolved with getaddrinfo on the blocking pool (blocking.hpp).
+///
+/// Errors: gocsp::net::error, a std::runtime_error with Go's message, an error_kind and the
+/// errno. For example:
+///
+///     dial tcp 127.0.0.1:8000: connect: connection refused                    refused
+///     read tcp 127.0.0.1:41000->127.0.0.1:8000: i/o timeout                   timeout
+///     read tcp 127.0.0.1:41000->127.0.0.1:8000: use of closed network connection   closed
+///     read tcp 127.0.0.1:41000->127.0.0.1:8000: read: connection reset by peer     reset
+///     write tcp 127.0.0.1:41000->127.0.0.1:8000: write: broken pipe          broken_pipe
+///     listen tcp 127.0.0.1:8000: bind: address already in use                 address
+/// The end of a stream is not an error: read returns 0.
+///
+/// Addresses are "host:port". host: an IPv4 literal ("127.0.0.1"), an IPv6 literal in brackets
+/// ("[::1]"), with a zone if it needs one ("[fe80::1%eth0]", by interface name or number),
+/// "localhost", a host name (resolved with getaddrinfo), or empty (listen: every interface; dial:
+/// this machine). port: a number from 0 to 65535 (empty means 0), or a service name ("http")
+/// looked up in the services database (/etc/services, on the blocking pool) and, failing that, in
+/// Go's short built-in list; listening on port 0 picks a free port, which listener::addr() tells.
+/// Networks: "tcp" (IPv4 or IPv6), "tcp4", "tcp6". "localhost" is 127.0.0.1 (and, for dial on
+/// "tcp", ::1 if 127.0.0.1 fails), without a lookup. Addresses read back (local_addr, remote_addr,
+/// addr, messages) are written as Go writes them, zones included: "[fe80::1%eth0]:80".
 #pragma once
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// gocsp/panic.hpp - the exception that stands for a Go panic.
+/// \file
+/// gocsp/panic.hpp - the exception that stands for a Go panic.
 #pragma once
 
 #include <stdexcept>

@@ -1,12 +1,13 @@
-// gocsp/runtime.hpp - goroutines: starting them, yielding, sleeping, and the runtime's knobs.
-//
-//     gocsp::go([](int n) { std::printf("goroutine %d\n", n); }, 42);
-//
-// Goroutines are stackful coroutines run M:N on a pool of worker threads (GOCSP_MAXPROCS of
-// them, by default one per core). A goroutine runs until it blocks (on a channel, a sleep, a
-// wait group, I/O) or yields; nothing preempts it. Blocking parks the goroutine and frees its
-// worker for others. Plain threads - main() itself, any std::thread - may use every gocsp
-// primitive too: where a goroutine would park, they block.
+/// \file
+/// gocsp/runtime.hpp - goroutines: starting them, yielding, sleeping, and the runtime's knobs.
+///
+///     gocsp::go([](int n) { std::printf("goroutine %d\n", n); }, 42);
+///
+/// Goroutines are stackful coroutines run M:N on a pool of worker threads (GOCSP_MAXPROCS of
+/// them, by default one per core). A goroutine runs until it blocks (on a channel, a sleep, a
+/// wait group, I/O) or yields; nothing preempts it. Blocking parks the goroutine and frees its
+/// worker for others. Plain threads - main() itself, any std::thread - may use every gocsp
+/// primitive too: where a goroutine would park, they block.
 #pragma once
 
 #include <chrono>
@@ -54,8 +55,10 @@ struct go {
         detail::spawn(size.bytes, loc, std::forward<F>(f), std::forward<Args>(args)...);
     }
 };
+/// Deduction guide: `gocsp::go(f, args...)` starts f(args...).
 template <class F, class... Args>
 go(F&&, Args&&...) -> go<F, Args...>;
+/// Deduction guide: `gocsp::go(stack_size{n}, f, args...)` starts f(args...) on an n-byte stack.
 template <class F, class... Args>
 go(stack_size, F&&, Args&&...) -> go<F, Args...>;
 
@@ -78,6 +81,7 @@ struct go<detail::go_without_function, Args...> {
                       "write gocsp::go{f}; or gocsp::go(f, args...);");
     }
 };
+/// Deduction guide: what `gocsp::go(f);` (a declaration of f) deduces, to explain the trap.
 go() -> go<detail::go_without_function>;
 
 /// yield: lets other goroutines run (Go's runtime.Gosched). The caller stays runnable and

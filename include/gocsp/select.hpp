@@ -1,33 +1,35 @@
-// gocsp/select.hpp - Go's select statement.
-//
-//     switch (gocsp::select(gocsp::recv_case(abort),        // case <-abort:
-//                           gocsp::recv_case(results, r),   // case r = <-results:
-//                           gocsp::send_case(out, v),       // case out <- v:
-//                           gocsp::default_case)) {         // default:
-//         case 0: return;                                   // `return` leaves the function,
-//         case 1: use(r); break;                            // `break` leaves the select,
-//         case 2: continue;                                 // `continue` the enclosing loop -
-//         case 3: idle(); break;                            // exactly as in Go.
-//     }
-//
-// select returns the index of the case that ran. Rules (Go's):
-// - Among the cases ready now, one is chosen uniformly at random.
-// - With none ready: a default case runs at once; without one, the caller blocks (a goroutine
-//   parks on every channel at once; nothing polls) until one case can run, and that one runs.
-// - Cases on a nil channel are never chosen. A select with no cases, or only nil-channel cases
-//   and no default, blocks forever.
-// - The same channel may appear in several cases.
-// - A chosen send case on a closed channel throws panic_error("send on closed channel"), as a
-//   send does; a chosen receive case on a closed channel receives the zero value with ok false.
-//
-// Case lifetimes: a case refers to its channel, its value (send) and its destinations (receive)
-// by address. Build cases inside the select call, or keep what they refer to alive until
-// select returns.
-//
-// Cases built at run time (Go's reflect.Select), e.g. fan-in over N channels:
-//     std::vector<gocsp::select_case> cases;
-//     for (auto& c : inputs) cases.push_back(gocsp::recv_case(c, slot));
-//     std::size_t i = gocsp::select(cases);
+/// \file
+/// gocsp/select.hpp - Go's select statement.
+///
+///     switch (gocsp::select(gocsp::recv_case(abort),        // case <-abort:
+///                           gocsp::recv_case(results, r),   // case r = <-results:
+///                           gocsp::send_case(out, v),       // case out <- v:
+///                           gocsp::default_case)) {         // default:
+///         case 0: return;                                   // `return` leaves the function,
+///         case 1: use(r); break;                            // `break` leaves the select,
+///         case 2: continue;                                 // `continue` the enclosing loop -
+///         case 3: idle(); break;                            // exactly as in Go.
+///     }
+///
+/// select returns the index of the case that ran. Rules (Go's):
+/// - Among the cases ready now, one is chosen uniformly at random.
+/// - With none ready: a default case runs at once; without one, the caller blocks (a goroutine
+///   parks on every channel at once; nothing polls) until one case can run, and that one runs.
+/// - Cases on a nil channel are never chosen. A select with no cases, or only nil-channel cases
+///   and no default, blocks forever.
+/// - The same channel may appear in several cases.
+/// - A chosen send case on a closed channel throws panic_error("send on closed channel"), as a
+///   send does; a chosen receive case on a closed channel receives the zero value with ok false.
+///
+/// Case lifetimes: a case refers to its channel, its value (send) and its destinations (receive)
+/// by address. Build cases inside the select call, or keep what they refer to alive until
+/// select returns.
+///
+/// Cases built at run time (Go's reflect.Select), e.g. fan-in over N channels:
+///
+///     std::vector<gocsp::select_case> cases;
+///     for (auto& c : inputs) cases.push_back(gocsp::recv_case(c, slot));
+///     std::size_t i = gocsp::select(cases);
 #pragma once
 
 #include <array>

@@ -1,7 +1,8 @@
-// gocsp/source_location.hpp - the call site of a `go` statement.
-//
-// std::source_location needs __builtin_source_location, which clang 14 lacks; the
-// __builtin_FILE/LINE/FUNCTION trio works as a default argument on both g++ and clang.
+/// \file
+/// gocsp/source_location.hpp - the call site of a `go` statement.
+///
+/// std::source_location needs __builtin_source_location, which clang 14 lacks; the
+/// __builtin_FILE/LINE/FUNCTION trio works as a default argument on both g++ and clang.
 #pragma once
 
 namespace gocsp {

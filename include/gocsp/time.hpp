@@ -1,23 +1,24 @@
-// gocsp/time.hpp - Go's time package: timers and tickers as channels, usable in select.
-//
-//     namespace t = gocsp::time;
-//     switch (gocsp::select(gocsp::recv_case(results, r),
-//                           gocsp::recv_case(t::after(std::chrono::seconds(1))))) {
-//         case 0: use(r); break;
-//         case 1: std::puts("timeout"); break;
-//     }
-//
-//     t::ticker tick(std::chrono::seconds(1));       // stops when it goes out of scope
-//     for (int i = 10; i > 0; --i) { std::printf("%d\n", i); tick.c.recv(); }
-//
-// Every channel here has a buffer of one: a timer's value waits for a reader; a ticker drops
-// ticks a slow reader has not taken, as Go's does. The values are the wall-clock time of firing.
-// Timers live in the runtime's timer heap (O(log n) to add or stop; a million pending is fine)
-// and fire from the scheduler: no thread or goroutine per timer.
-//
-// Durations may be of any std::chrono type (any period, integer or floating-point count). They
-// are rounded up to whole nanoseconds, saturating as Go's deadlines do: one too long for 64-bit
-// nanoseconds (about 292 years) never fires, and one of zero or less fires at once.
+/// \file
+/// gocsp/time.hpp - Go's time package: timers and tickers as channels, usable in select.
+///
+///     namespace t = gocsp::time;
+///     switch (gocsp::select(gocsp::recv_case(results, r),
+///                           gocsp::recv_case(t::after(std::chrono::seconds(1))))) {
+///         case 0: use(r); break;
+///         case 1: std::puts("timeout"); break;
+///     }
+///
+///     t::ticker tick(std::chrono::seconds(1));       // stops when it goes out of scope
+///     for (int i = 10; i > 0; --i) { std::printf("%d\n", i); tick.c.recv(); }
+///
+/// Every channel here has a buffer of one: a timer's value waits for a reader; a ticker drops
+/// ticks a slow reader has not taken, as Go's does. The values are the wall-clock time of firing.
+/// Timers live in the runtime's timer heap (O(log n) to add or stop; a million pending is fine)
+/// and fire from the scheduler: no thread or goroutine per timer.
+///
+/// Durations may be of any std::chrono type (any period, integer or floating-point count). They
+/// are rounded up to whole nanoseconds, saturating as Go's deadlines do: one too long for 64-bit
+/// nanoseconds (about 292 years) never fires, and one of zero or less fires at once.
 #pragma once
 
 #include <atomic>
@@ -32,8 +33,11 @@
 
 namespace gocsp::time {
 
+/// clock: the clock of the values timers and tickers send (wall-clock time, as Go's time.Now).
 using clock = std::chrono::system_clock;
+/// time_point: a point in time on `clock`, the value a timer or ticker sends.
 using time_point = clock::time_point;
+/// duration: Go's time.Duration, whole nanoseconds; other std::chrono durations convert to it.
 using duration = std::chrono::nanoseconds;
 
 namespace detail {

@@ -1,11 +1,12 @@
-// gocsp/wait_group.hpp - Go's sync.WaitGroup.
-//
-//     gocsp::wait_group wg;
-//     for (auto& item : items) {
-//         wg.add(1);
-//         gocsp::go([&wg](auto item) { process(item); wg.done(); }, item);
-//     }
-//     wg.wait();
+/// \file
+/// gocsp/wait_group.hpp - Go's sync.WaitGroup.
+///
+///     gocsp::wait_group wg;
+///     for (auto& item : items) {
+///         wg.add(1);
+///         gocsp::go([&wg](auto item) { process(item); wg.done(); }, item);
+///     }
+///     wg.wait();
 //
 // Invariants: state_ holds the counter (shifted left by one) and a "waking" bit. The add() that
 // brings the counter to zero sets the bit in the same atomic step, releases every waiter queued
