@@ -76,6 +76,7 @@
 #include "g.hpp"
 #include "random.hpp"
 #include "runqueue.hpp"
+#include "runtime_id.hpp"
 #include "spinlock.hpp"
 #include "stack.hpp"
 #include "timer.hpp"
@@ -354,6 +355,7 @@ inline g* current_g() {
 }
 
 inline scheduler::scheduler() {
+    claim_process_runtime();  // one runtime per process (runtime_id.hpp), before any thread starts
     settings& cfg = config();
     int n = cfg.maxprocs.load();
     if (n <= 0) {
