@@ -1,5 +1,7 @@
 # The test executables (included by tests/CMakeLists.txt).
 gocsp_add_test(NAME runtime SOURCES runtime_test.cpp WORKERS 1 2 8 TIMEOUT 300 LABELS runtime)
+# Go's sync for goroutines: mutex, shared_mutex, once, cond, semaphore.
+gocsp_add_test(NAME sync SOURCES sync_test.cpp WORKERS 1 2 8 TIMEOUT 120 LABELS sync)
 # Conformance tests: Go's channel and select tests (test/chan/*.go, test/closedchan.go,
 # src/runtime/chan_test.go), one file per property, in one executable, each case run with 1, 2
 # and 8 workers. Iteration counts: tests/conformance/common.hpp (stress_iterations).
