@@ -6,7 +6,10 @@
 //
 // HTTP(S) is libcurl's (redirects followed, as Go's http.Get does); the HTML parser is gumbo.
 // The request runs on gocsp's blocking pool (gocsp::blocking), so a goroutine waiting for a
-// page parks and its worker runs other goroutines meanwhile.
+// page parks and its worker runs other goroutines meanwhile. Connections are kept alive and
+// reused, as Go's http.DefaultClient reuses them: every request shares one libcurl connection
+// cache (a share handle, see connections()), so a crawl of one site opens a few connections
+// rather than one per page.
 //
 // Where this differs from a plain "download, then look":
 //   - URLs are checked the way Go's http.Get checks them before anything is sent: one without a
@@ -60,7 +63,9 @@ std::vector<std::string> extract(const std::string& url);
 // =============================================================================================
 
 #include <algorithm>
+#include <array>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
 
@@ -201,26 +206,121 @@ inline std::size_t on_header(char* data, std::size_t, std::size_t n, void* p) {
     return n;
 }
 
-/// get: checks url, performs the request, blocking the calling thread; throws Go's "Get ..."
-/// error when no response came, and "getting <url>: body larger than 32 MB" for an HTML body
-/// over max_body_bytes.
-inline response get(const std::string& url) {
-    check_url(url);
-    static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any handle
-    if (init != CURLE_OK) throw std::runtime_error("Get \"" + url + "\": " + curl_easy_strerror(init));
+/// max_idle_connections: the most connections the shared cache keeps (idle ones beyond are
+/// closed, the oldest first): libcurl's default of 5 would close most of a crawl's 20 at the
+/// end of each request.
+inline constexpr long max_idle_connections = 64;
 
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), &curl_easy_cleanup);
-    if (!handle) throw std::runtime_error("Get \"" + url + "\": cannot create a curl handle");
-    CURL* h = handle.get();
-    transfer t;
-    t.handle = h;
-    char error[CURL_ERROR_SIZE] = "";
+/// connection_cache: a libcurl share handle holding the connection cache, the DNS cache and the
+/// TLS sessions of every request get() makes. libcurl calls lock and unlock around each use;
+/// the requests run on the blocking pool's plain threads (and on callers' threads outside
+/// goroutines), never across a goroutine's park, so a std::mutex per kind of data serves.
+class connection_cache {
+public:
+    connection_cache() : share_(curl_share_init()) {
+        if (!share_) return;
+        curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &lock);
+        curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &unlock);
+        curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+        curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    }
+    connection_cache(const connection_cache&) = delete;
+    connection_cache& operator=(const connection_cache&) = delete;
+    /// handle: the share handle, or nullptr if libcurl could not make one (each request then
+    /// has a cache of its own, as before).
+    CURLSH* handle() const noexcept { return share_; }
+
+private:
+    static std::mutex& mutex_for(void* self, curl_lock_data data) {
+        auto& locks = static_cast<connection_cache*>(self)->locks_;
+        return locks[static_cast<std::size_t>(data) < locks.size() ? static_cast<std::size_t>(data) : 0];
+    }
+    static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) { mutex_for(self, data).lock(); }
+    static void unlock(CURL*, curl_lock_data data, void* self) { mutex_for(self, data).unlock(); }
+
+    CURLSH* share_;
+    std::array<std::mutex, CURL_LOCK_DATA_LAST> locks_;
+};
+
+/// connections: the process's one connection_cache, made on first use and never destroyed
+/// (requests may still run on other threads while the program exits).
+inline CURLSH* connections() {
+    static connection_cache* const cache = new connection_cache;
+    return cache->handle();
+}
+
+/// handle_pool: easy handles kept between requests. A handle made afresh for each request costs
+/// more than the request on loopback: libcurl gives each handle, at its first transfer, a
+/// private multi handle with a socket pair for wake-ups (socketpair, four fcntl, two close a
+/// page). A handle taken here has had curl_easy_reset: its options are the defaults again.
+class handle_pool {
+public:
+    /// take: a handle from the pool, or a new one (nullptr if libcurl cannot make one).
+    CURL* take() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (!free_.empty()) {
+                CURL* h = free_.back();
+                free_.pop_back();
+                return h;
+            }
+        }
+        return curl_easy_init();
+    }
+    /// give: returns h to the pool (reset), or frees it when the pool holds max_idle_connections.
+    void give(CURL* h) {
+        curl_easy_reset(h);
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (free_.size() < static_cast<std::size_t>(max_idle_connections)) {
+                free_.push_back(h);
+                return;
+            }
+        }
+        curl_easy_cleanup(h);
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<CURL*> free_;
+};
+
+/// pooled_handle: an easy handle of the process's one handle_pool (made on first use, never
+/// destroyed, like connections()), given back when it goes out of scope.
+class pooled_handle {
+public:
+    pooled_handle() : h_(pool().take()) {}
+    ~pooled_handle() {
+        if (h_) pool().give(h_);
+    }
+    pooled_handle(const pooled_handle&) = delete;
+    pooled_handle& operator=(const pooled_handle&) = delete;
+    CURL* get() const noexcept { return h_; }
+
+private:
+    static handle_pool& pool() {
+        static handle_pool* const p = new handle_pool;
+        return *p;
+    }
+    CURL* h_;
+};
+
+/// configure: sets on h the options of a request for url as extract makes it - Go's http.Get
+/// (redirects, encodings, http and https only), the shared connection cache, error text into
+/// error (CURL_ERROR_SIZE bytes), the status line and the body into t.
+inline void configure(CURL* h, const std::string& url, char* error, transfer& t) {
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);         // many threads: no SIGALRM for timeouts
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);   // as http.Get: up to 10 redirects
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
+    if (CURLSH* share = connections()) {              // keep-alive: connections outlive the handle
+        curl_easy_setopt(h, CURLOPT_SHARE, share);
+        curl_easy_setopt(h, CURLOPT_MAXCONNECTS, max_idle_connections);
+    }
 #if LIBCURL_VERSION_NUM >= 0x075500                    // 7.85: protocols by name
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -232,6 +332,23 @@ inline response get(const std::string& url) {
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+}
+
+/// get: checks url, performs the request, blocking the calling thread; throws Go's "Get ..."
+/// error when no response came, and "getting <url>: body larger than 32 MB" for an HTML body
+/// over max_body_bytes.
+inline response get(const std::string& url) {
+    check_url(url);
+    static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any handle
+    if (init != CURLE_OK) throw std::runtime_error("Get \"" + url + "\": " + curl_easy_strerror(init));
+
+    const pooled_handle handle;
+    if (!handle.get()) throw std::runtime_error("Get \"" + url + "\": cannot create a curl handle");
+    CURL* h = handle.get();
+    transfer t;
+    t.handle = h;
+    char error[CURL_ERROR_SIZE] = "";
+    configure(h, url, error, t);
 
     const CURLcode rc = curl_easy_perform(h);
     if (t.stop == transfer::too_large)
