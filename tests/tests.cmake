@@ -29,6 +29,9 @@ gocsp_add_test(NAME conformance
         conformance/select_dynamic.cpp
         conformance/chan_elements.cpp
     WORKERS 1 2 8 TIMEOUT 120 LABELS conformance)
+# Built as two translation units (unity build: the runtime and Catch2 are compiled twice, not 21
+# times), so the names a file defines at namespace scope must not clash with another file's.
+set_target_properties(conformance PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 11)
 # Channel direction rules: each line guarded in the source must fail to compile.
 gocsp_add_compile_fail_test(NAME chan_directions
     SOURCE conformance/compile_fail_directions.cpp
@@ -94,4 +97,6 @@ if(NOT GOCSP_SANITIZE)
         WORKERS 2 TIMEOUT 300 LABELS adversarial)
     set_target_properties(adversarial_debug PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
     target_compile_options(adversarial_debug PRIVATE -O0 -UNDEBUG)
+    # Its flags differ from the tests' precompiled header's (tests/CMakeLists.txt).
+    set_target_properties(adversarial_debug PROPERTIES DISABLE_PRECOMPILE_HEADERS ON)
 endif()

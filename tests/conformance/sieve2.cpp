@@ -19,7 +19,7 @@ using namespace conformance;
 
 namespace {
 
-std::vector<int> first_primes(std::size_t n) {
+std::vector<int> expected_primes(std::size_t n) {
     std::vector<bool> composite(200000, false);
     std::vector<int> primes;
     for (std::size_t c = 2; primes.size() < n && c < composite.size(); ++c) {
@@ -164,14 +164,14 @@ std::vector<int> run(std::size_t count) {
 
 TEST_CASE("sieve2: the heap-merging sieve yields exactly the first primes") {
     watchdog dog("sieve2");
-    REQUIRE(run(25) == first_primes(25));  // Go's test: the primes below 100
+    REQUIRE(run(25) == expected_primes(25));  // Go's test: the primes below 100
     const auto n = static_cast<std::size_t>(stress_iterations / 5);
-    REQUIRE(run(n) == first_primes(n));
+    REQUIRE(run(n) == expected_primes(n));
 }
 
 TEST_CASE("sieve2: the sieve read from inside a goroutine") {
     watchdog dog("sieve2 in goroutine");
     std::vector<int> got;
     in_goroutine([&] { got = run(500); });
-    REQUIRE(got == first_primes(500));
+    REQUIRE(got == expected_primes(500));
 }
