@@ -1,22 +1,23 @@
-// gocsp/cond.hpp - Go's sync.Cond: goroutines wait for a condition on state guarded by a lock.
-//
-//     gocsp::mutex mu;
-//     gocsp::cond ready;
-//     std::deque<job> jobs;
-//     // consumer:
-//     std::unique_lock<gocsp::mutex> hold(mu);
-//     ready.wait(hold, [&] { return !jobs.empty(); });
-//     job j = std::move(jobs.front());
-//     jobs.pop_front();
-//     // producer:
-//     { std::lock_guard<gocsp::mutex> hold(mu); jobs.push_back(j); }
-//     ready.signal();
-//
-// As std::condition_variable_any, the lock is an argument of wait() (Go's Cond carries it as
-// its field L): any BasicLockable works - a gocsp::mutex, a std::unique_lock of one, a
-// gocsp::shared_mutex. Waiting goroutines park (wait reason "sync.Cond.Wait"); plain threads
-// block. No spurious wake-ups, but a woken waiter must still recheck its condition (another may
-// have changed it before the waiter got the lock back): loop, or use the predicate form.
+/// \file
+/// gocsp/cond.hpp - Go's sync.Cond: goroutines wait for a condition on state guarded by a lock.
+///
+///     gocsp::mutex mu;
+///     gocsp::cond ready;
+///     std::deque<job> jobs;
+///     // consumer:
+///     std::unique_lock<gocsp::mutex> hold(mu);
+///     ready.wait(hold, [&] { return !jobs.empty(); });
+///     job j = std::move(jobs.front());
+///     jobs.pop_front();
+///     // producer:
+///     { std::lock_guard<gocsp::mutex> hold(mu); jobs.push_back(j); }
+///     ready.signal();
+///
+/// As std::condition_variable_any, the lock is an argument of wait() (Go's Cond carries it as
+/// its field L): any BasicLockable works - a gocsp::mutex, a std::unique_lock of one, a
+/// gocsp::shared_mutex. Waiting goroutines park (wait reason "sync.Cond.Wait"); plain threads
+/// block. No spurious wake-ups, but a woken waiter must still recheck its condition (another may
+/// have changed it before the waiter got the lock back): loop, or use the predicate form.
 //
 // Invariants (Go's ticket scheme): every wait takes a ticket (wait_, incremented atomically)
 // while it still holds the user's lock, before it releases it. notify_ is the first ticket not

@@ -1,22 +1,23 @@
-// gocsp/mutex.hpp - Go's sync.Mutex: a lock whose waiters park instead of blocking a worker.
-//
-//     gocsp::mutex mu;
-//     int balance = 0;
-//     gocsp::go([&] {
-//         std::lock_guard<gocsp::mutex> hold(mu);
-//         balance += 100;
-//     });
-//
-// A goroutine that waits for the lock parks (wait reason "sync.Mutex.Lock") and its worker runs
-// other goroutines; a plain thread blocks. So a goroutine may hold a gocsp::mutex across a
-// channel operation, a sleep or any other park, which a std::mutex does not allow (the next
-// goroutine to lock it on the same worker would block the worker, and the holder with it).
-//
-// Fairness, as Go's: in normal mode an unlock wakes the first waiter, which competes with the
-// goroutines arriving meanwhile (newcomers often win: they are already running; the loser waits
-// again at the head of the queue). Once the first waiter has waited more than 1 ms, the unlock
-// hands the lock to it directly (the locked bit never clears, so nobody can barge in): no waiter
-// waits for ever while others hammer the lock.
+/// \file
+/// gocsp/mutex.hpp - Go's sync.Mutex: a lock whose waiters park instead of blocking a worker.
+///
+///     gocsp::mutex mu;
+///     int balance = 0;
+///     gocsp::go([&] {
+///         std::lock_guard<gocsp::mutex> hold(mu);
+///         balance += 100;
+///     });
+///
+/// A goroutine that waits for the lock parks (wait reason "sync.Mutex.Lock") and its worker runs
+/// other goroutines; a plain thread blocks. So a goroutine may hold a gocsp::mutex across a
+/// channel operation, a sleep or any other park, which a std::mutex does not allow (the next
+/// goroutine to lock it on the same worker would block the worker, and the holder with it).
+///
+/// Fairness, as Go's: in normal mode an unlock wakes the first waiter, which competes with the
+/// goroutines arriving meanwhile (newcomers often win: they are already running; the loser waits
+/// again at the head of the queue). Once the first waiter has waited more than 1 ms, the unlock
+/// hands the lock to it directly (the locked bit never clears, so nobody can barge in): no waiter
+/// waits for ever while others hammer the lock.
 //
 // Invariants:
 // - state_ holds `locked` (somebody owns the mutex) and `waiters` (the queue is not empty). The

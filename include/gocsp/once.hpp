@@ -1,15 +1,16 @@
-// gocsp/once.hpp - Go's sync.Once: run something exactly once, however many goroutines ask.
-//
-//     gocsp::once load_icons;
-//     std::map<std::string, image> icons;
-//     const image& icon(const std::string& name) {
-//         load_icons.call([] { icons = read_icons(); });  // later callers wait for the first
-//         return icons.at(name);
-//     }
-//
-// Exceptions follow std::call_once, not Go (where a panicking function still counts as done):
-// a call whose function throws leaves the once not done and rethrows to its caller; the next
-// call runs its function again.
+/// \file
+/// gocsp/once.hpp - Go's sync.Once: run something exactly once, however many goroutines ask.
+///
+///     gocsp::once load_icons;
+///     std::map<std::string, image> icons;
+///     const image& icon(const std::string& name) {
+///         load_icons.call([] { icons = read_icons(); });  // later callers wait for the first
+///         return icons.at(name);
+///     }
+///
+/// Exceptions follow std::call_once, not Go (where a panicking function still counts as done):
+/// a call whose function throws leaves the once not done and rethrows to its caller; the next
+/// call runs its function again.
 //
 // Invariants: done_ becomes 1 only after a function returned normally, and never goes back.
 // The function runs while m_ is held, so callers that find done_ at 0 wait on m_ (parking, as

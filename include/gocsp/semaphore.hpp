@@ -1,20 +1,21 @@
-// gocsp/semaphore.hpp - Go's golang.org/x/sync/semaphore: a weighted semaphore, FIFO.
-//
-//     gocsp::semaphore memory(64 << 20);        // 64 MiB of buffers at most
-//     gocsp::go([&] {
-//         memory.acquire(size);                  // parks until `size` bytes are free
-//         process(size);
-//         memory.release(size);
-//     });
-//
-// FIFO, as Go's: a waiter is served only after every waiter before it, even when its own
-// weight would fit now (a big request is not starved by a stream of small ones); acquire and
-// try_acquire succeed at once only when nobody waits. Waiting goroutines park (wait reason
-// "semacquire"); plain threads block.
-//
-// Acquiring more than the size can never succeed. Go's Acquire then waits for its context to
-// end; gocsp's acquire() (which takes no context) throws panic_error instead of blocking for
-// ever, and try_acquire() returns false.
+/// \file
+/// gocsp/semaphore.hpp - Go's golang.org/x/sync/semaphore: a weighted semaphore, FIFO.
+///
+///     gocsp::semaphore memory(64 << 20);        // 64 MiB of buffers at most
+///     gocsp::go([&] {
+///         memory.acquire(size);                  // parks until `size` bytes are free
+///         process(size);
+///         memory.release(size);
+///     });
+///
+/// FIFO, as Go's: a waiter is served only after every waiter before it, even when its own
+/// weight would fit now (a big request is not starved by a stream of small ones); acquire and
+/// try_acquire succeed at once only when nobody waits. Waiting goroutines park (wait reason
+/// "semacquire"); plain threads block.
+///
+/// Acquiring more than the size can never succeed. Go's Acquire then waits for its context to
+/// end; gocsp's acquire() (which takes no context) throws panic_error instead of blocking for
+/// ever, and try_acquire() returns false.
 //
 // Invariants (under lock_): 0 <= cur_ <= size_. If queue_ is not empty, its first waiter's
 // weight does not fit (size_ - cur_ < n): release() serves waiters from the front while they

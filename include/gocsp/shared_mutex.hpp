@@ -1,21 +1,22 @@
-// gocsp/shared_mutex.hpp - Go's sync.RWMutex: many readers or one writer, writer-preferring.
-//
-//     gocsp::shared_mutex mu;
-//     std::map<std::string, int> cache;
-//     int lookup(const std::string& k) {
-//         std::shared_lock<gocsp::shared_mutex> hold(mu);  // readers share
-//         auto it = cache.find(k);
-//         return it == cache.end() ? 0 : it->second;
-//     }
-//     void store(const std::string& k, int v) {
-//         std::lock_guard<gocsp::shared_mutex> hold(mu);   // a writer is alone
-//         cache[k] = v;
-//     }
-//
-// Writer preference, as Go's: once a writer waits, new readers wait too (behind it), so a
-// steady stream of readers cannot starve a writer; when the writer unlocks, the readers that
-// queued behind it all go in together. As in Go, a reader must not lock the mutex for reading
-// again while it holds it: a writer arriving in between would deadlock both.
+/// \file
+/// gocsp/shared_mutex.hpp - Go's sync.RWMutex: many readers or one writer, writer-preferring.
+///
+///     gocsp::shared_mutex mu;
+///     std::map<std::string, int> cache;
+///     int lookup(const std::string& k) {
+///         std::shared_lock<gocsp::shared_mutex> hold(mu);  // readers share
+///         auto it = cache.find(k);
+///         return it == cache.end() ? 0 : it->second;
+///     }
+///     void store(const std::string& k, int v) {
+///         std::lock_guard<gocsp::shared_mutex> hold(mu);   // a writer is alone
+///         cache[k] = v;
+///     }
+///
+/// Writer preference, as Go's: once a writer waits, new readers wait too (behind it), so a
+/// steady stream of readers cannot starve a writer; when the writer unlocks, the readers that
+/// queued behind it all go in together. As in Go, a reader must not lock the mutex for reading
+/// again while it holds it: a writer arriving in between would deadlock both.
 //
 // Invariants (Go's algorithm, in our words):
 // - writer_ (a gocsp::mutex) is held by the writer that owns the lock or is waiting for the
