@@ -13,6 +13,8 @@
 #include <gocsp/gocsp.hpp>
 
 #include <boost/context/detail/fcontext.hpp>
+#include "sync_workloads.hpp"
+
 
 #include <atomic>
 #include <chrono>
@@ -339,6 +341,10 @@ const bench::workload workloads[] = {
     {"echo", 1'000, echo},             {"timers", 10'000, timers},       {"burst", 100'000, burst},
     {"fanout", 1'000, bench::fanout},  {"churn", 100, bench::churn},     {"walk", 100'000, bench::walk},
 };
+    {"mutex_uncontended", 10'000'000, bench::mutex_workload<bench::gocsp_sync, 1>},
+    {"mutex2", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 2>},
+    {"mutex8", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 8>},
+    {"mutex1000", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 1000>},
 
 }  // namespace
 

@@ -55,6 +55,10 @@ var workloads = []workload{
 	{"fanout", 1_000, runFanout},
 	{"churn", 100, runChurn},
 	{"walk", 100_000, runWalk},
+	{"mutex_uncontended", 10_000_000, func(n int) (result, error) { return runMutex(n, 1) }},
+	{"mutex2", 1_000_000, func(n int) (result, error) { return runMutex(n, 2) }},
+	{"mutex8", 1_000_000, func(n int) (result, error) { return runMutex(n, 8) }},
+	{"mutex1000", 1_000_000, func(n int) (result, error) { return runMutex(n, 1000) }},
 }
 
 func usage() {

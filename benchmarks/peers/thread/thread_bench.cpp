@@ -9,6 +9,7 @@
 // (`WORKLOAD n=N skipped: ...`) instead of trying. At most THREAD_BENCH_MAX_THREADS (default
 // 20000) threads are started at once. There is no select over these channels.
 #include "../../common.hpp"
+#include "../../sync_workloads.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -373,6 +374,19 @@ result timers(long n) {
     return bench::timers_result(ms, late);
 }
 
+/// thread_sync: the lock workloads (sync_workloads.hpp) with std::mutex and one std::thread per
+/// worker.
+struct thread_sync {
+    using mutex = std::mutex;
+    template <class Body>
+    static void run_all(long k, Body body) {
+        std::vector<std::thread> threads;
+        threads.reserve(static_cast<std::size_t>(k));
+        for (long i = 0; i < k; ++i) threads.emplace_back([&body, i] { body(i); });
+        join_all(threads);
+    }
+};
+
 // Default N: gocsp's, except where a thread hand-off (tens of microseconds each) would make
 // one run last minutes; per-operation figures compare across N.
 const bench::workload workloads[] = {
@@ -381,6 +395,10 @@ const bench::workload workloads[] = {
     {"mpmc0", 20'000, mpmc0},       {"mpmc1024", 200'000, mpmc1024}, {"select4", 1'000'000, select4},
     {"sieve", 5'000, sieve},        {"parked", 10'000, parked},   {"echo", 1'000, echo},
     {"timers", 10'000, timers},
+    {"mutex_uncontended", 10'000'000, bench::mutex_workload<thread_sync, 1>},
+    {"mutex2", 1'000'000, bench::mutex_workload<thread_sync, 2>},
+    {"mutex8", 1'000'000, bench::mutex_workload<thread_sync, 8>},
+    {"mutex1000", 1'000'000, bench::mutex_workload<thread_sync, 1000>},
 };
 
 }  // namespace
