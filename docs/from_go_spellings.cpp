@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <vector>
 
@@ -107,6 +109,42 @@ void syncs() {
     wg.add(1);
     wg.done();
     wg.wait();
+
+    gocsp::mutex mu;
+    mu.lock();
+    mu.unlock();
+    if (mu.try_lock()) mu.unlock();
+    {
+        std::lock_guard<gocsp::mutex> hold(mu);
+    }
+    gocsp::shared_mutex rw;
+    rw.lock_shared();
+    rw.unlock_shared();
+    if (rw.try_lock_shared()) rw.unlock_shared();
+    rw.lock();
+    rw.unlock();
+    if (rw.try_lock()) rw.unlock();
+    {
+        std::shared_lock<gocsp::shared_mutex> r(rw);
+    }
+    {
+        std::lock_guard<gocsp::shared_mutex> w(rw);
+    }
+    gocsp::once once;
+    once.call(g);
+    once.call(f, 1, 2);
+    gocsp::cond c;
+    {
+        std::unique_lock<gocsp::mutex> lock(mu);
+        c.wait(lock);
+        c.wait(lock, [] { return true; });
+    }
+    c.signal();
+    c.broadcast();
+    gocsp::semaphore sem(10);
+    sem.acquire(3);
+    if (sem.try_acquire(2)) sem.release(2);
+    sem.release(3);
 }
 
 void net_io() {

@@ -15,16 +15,21 @@
 ///
 /// Fairness, as Go's: in normal mode an unlock wakes the first waiter, which competes with the
 /// goroutines arriving meanwhile (newcomers often win: they are already running; the loser waits
-/// again at the head of the queue). Once the first waiter has waited more than 1 ms, the unlock
-/// hands the lock to it directly (the locked bit never clears, so nobody can barge in): no waiter
-/// waits for ever while others hammer the lock.
+/// again at the head of the queue). While that woken waiter has not run yet, unlocks wake nobody
+/// else (Go's mutexWoken): the running goroutines pass the lock among themselves cheaply. Once
+/// the first waiter has waited more than 1 ms, the unlock hands the lock to it directly (the
+/// locked bit never clears, so nobody can barge in): no waiter waits for ever while others
+/// hammer the lock.
 //
 // Invariants:
-// - state_ holds `locked` (somebody owns the mutex) and `waiters` (the queue is not empty). The
-//   waiters bit changes only under lock_, and equals !queue_.empty() whenever lock_ is free.
+// - state_ holds `locked` (somebody owns the mutex), `waiters` (the queue is not empty) and
+//   `woken` (a waiter taken off the queue to compete has not run yet). The waiters bit changes
+//   only under lock_, and equals !queue_.empty() whenever lock_ is free; the woken bit is set
+//   under lock_ by the unlock that wakes a waiter and cleared by that waiter when it runs.
 // - The fast paths touch only state_: lock is 0 -> locked, unlock is locked -> 0. Any other
-//   state sends them to the slow paths, which take lock_. A waiter sets the waiters bit in the
-//   same atomic step that sees the mutex locked, so the owner's unlock cannot miss it.
+//   state sends them to the slow paths. A waiter sets the waiters bit in the same atomic step
+//   that sees the mutex locked, so the owner's unlock cannot miss it; an unlock that sees the
+//   woken bit only clears the locked bit (the woken waiter will look at the state when it runs).
 // - A waiter is on the queue at most once; the unlock that takes it off the queue ready()s it
 //   exactly once, after unlocking lock_. `handed` says whether it owns the mutex (hand-off) or
 //   must compete again (normal wake-up).
