@@ -72,6 +72,7 @@ gocsp_add_compile_fail_test(NAME chan_element_types
 gocsp_add_test(NAME time SOURCES time_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS time)
 gocsp_add_test(NAME debug SOURCES debug_test.cpp WORKERS 1 2 TIMEOUT 120 LABELS debug)
 gocsp_add_test(NAME net SOURCES net_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS net)
+gocsp_add_test(NAME context SOURCES context_test.cpp WORKERS 1 2 8 TIMEOUT 120 LABELS context)
 gocsp_add_test(NAME io SOURCES io_test.cpp WORKERS 1 2 TIMEOUT 180 LABELS io)
 # Channel operations and wait groups give ThreadSanitizer its happens-before edges (meaningful in
 # the TSan build; a plain value check elsewhere).

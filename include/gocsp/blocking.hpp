@@ -22,12 +22,16 @@
 
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
 
+#include "context.hpp"
 #include "detail/blocking_pool.hpp"
 #include "detail/scheduler.hpp"
+#include "runtime.hpp"
+#include "select.hpp"
 
 namespace gocsp {
 
@@ -43,6 +47,20 @@ namespace gocsp {
 /// From a plain thread (main(), a std::thread, a helper), blocking(f) just calls f.
 template <class F>
 std::invoke_result_t<F> blocking(F&& f);
+
+/// blocking(ctx, f): blocking(f) that returns early when ctx ends: the caller then throws
+/// ctx.err() (a context_error: context::canceled or context::deadline_exceeded) at once - also
+/// without starting f if ctx has already ended. f itself cannot be interrupted: it runs on to
+/// its end on its helper thread, and its result (or exception) is destroyed there, unseen. If f
+/// has finished by the time the caller notices ctx's end, its result is returned.
+///
+/// Because f may outlive the call, it is copied (or moved) into shared state first, unlike
+/// blocking(f): capture by value what f uses (a reference capture would dangle once the caller
+/// returned early), and make the result own its resources (a std::unique_ptr, not a raw
+/// pointer) so that a dropped result frees them. From a plain thread this works the same (the
+/// thread waits instead of parking). Throws std::bad_alloc.
+template <class F>
+std::invoke_result_t<std::decay_t<F>&> blocking(const context& ctx, F&& f);
 
 // =============================================================================================
 // Implementation
@@ -101,6 +119,28 @@ std::invoke_result_t<F> blocking(F&& f) {
     detail::scheduler::get().park(detail::wait_reason::blocking_call, &detail::submit_blocking,
                                   static_cast<detail::blocking_call*>(&task));
     return task.result();
+}
+
+template <class F>
+std::invoke_result_t<std::decay_t<F>&> blocking(const context& ctx, F&& f) {
+    using fn_type = std::decay_t<F>;
+    using R = std::invoke_result_t<fn_type&>;
+    if (context_error e = ctx.err()) throw e;
+    // Shared by the caller and the goroutine that waits for f: whichever leaves last frees it.
+    struct call {
+        fn_type fn;
+        detail::blocking_task<fn_type&, R> task{fn};
+        chan<empty> finished{0};  // closed once task holds f's outcome
+        explicit call(F&& f) : fn(std::forward<F>(f)) {}
+    };
+    auto c = std::make_shared<call>(std::forward<F>(f));
+    go([c] {
+        gocsp::blocking([&c] { decltype(c->task)::invoke(&c->task); });
+        c->finished.close();
+    });
+    if (select(recv_case(c->finished), recv_case(ctx.done())) == 1 && !c->finished.try_recv())
+        throw ctx.err();
+    return c->task.result();
 }
 
 }  // namespace gocsp

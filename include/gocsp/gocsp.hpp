@@ -21,3 +21,5 @@
 #include "net.hpp"
 #include "io.hpp"
 #include "blocking.hpp"
+#include "context.hpp"
+#include "errgroup.hpp"

@@ -32,6 +32,17 @@
 ///     listen tcp 127.0.0.1:8000: bind: address already in use                 address
 /// The end of a stream is not an error: read returns 0.
 ///
+/// Contexts: dial, read, write and accept have overloads taking a gocsp::context first (Go's
+/// DialContext, and the same for the others). When the context ends during the call - or has
+/// ended before it - the call stops at once and throws net::error as Go's net reports a context's
+/// end: kind canceled, "operation was canceled", for context::canceled; kind timeout, "i/o
+/// timeout", for context::deadline_exceeded. For example:
+///
+///     dial tcp 127.0.0.1:8000: operation was canceled                        canceled
+///     read tcp 127.0.0.1:41000->127.0.0.1:8000: operation was canceled       canceled
+/// The connection stays usable (its deadlines are untouched); bytes a cancelled write had sent
+/// stay sent. A call that completes before it notices the context's end returns normally.
+///
 /// Addresses are "host:port". host: an IPv4 literal ("127.0.0.1"), an IPv6 literal in brackets
 /// ("[::1]"), with a zone if it needs one ("[fe80::1%eth0]", by interface name or number),
 /// "localhost", a host name (resolved with getaddrinfo), or empty (listen: every interface; dial:
@@ -66,6 +77,7 @@
 #include <sys/socket.h>
 
 #include "blocking.hpp"
+#include "context.hpp"
 #include "detail/fd.hpp"
 
 namespace gocsp::net {
@@ -79,6 +91,7 @@ enum class error_kind {
     broken_pipe,  // broken pipe (EPIPE): writing after the peer closed
     address,      // a bad, unknown or busy address, or an unknown network
     system,       // another system error; see sys_errno()
+    canceled,     // the call's context was cancelled ("operation was canceled")
 };
 
 /// to_string: the kind's name, as written above ("closed", "timeout", ...).
@@ -106,8 +119,10 @@ private:
 /// time_point{} - means "no deadline", as Go's zero time.Time.
 using time_point = std::chrono::system_clock::time_point;
 
+class conn;
 namespace detail {
 struct conn_state;
+conn dial(const context* ctx, std::string_view network, std::string_view address);
 template <class Clock, class Duration>
 std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t);
 }  // namespace detail
@@ -126,10 +141,14 @@ public:
     /// Parks until data arrives. Throws net::error: closed (before or during the call),
     /// timeout (the read deadline passed, even if data is waiting), reset, ...
     std::size_t read(std::span<char> buf) const;
+    /// read(ctx, buf): read, that also stops when ctx ends (see the top of this file).
+    std::size_t read(const context& ctx, std::span<char> buf) const;
 
     /// write: writes all of data, parking while the socket buffer is full. Throws net::error
     /// if it cannot (closed, timeout, broken_pipe, reset, ...); some bytes may have gone out.
     void write(std::string_view data) const;
+    /// write(ctx, data): write, that also stops when ctx ends (see the top of this file).
+    void write(const context& ctx, std::string_view data) const;
 
     /// close: closes the connection. Goroutines blocked in read or write on it wake and throw
     /// kind closed, as does every later call. Returns false (and does nothing) if it was
@@ -184,6 +203,7 @@ public:
 private:
     friend class listener;
     friend conn dial(std::string_view network, std::string_view address);
+    friend conn detail::dial(const context* ctx, std::string_view network, std::string_view address);
     explicit conn(std::shared_ptr<detail::conn_state> s) noexcept : state_(std::move(s)) {}
     static constexpr unsigned reads = 1, writes = 2, both = 3;  // pd_set_deadline's modes
     void set_deadline_ns(unsigned modes, std::int64_t when) const;
@@ -203,6 +223,8 @@ public:
     /// net::error: closed (the listener was closed before or during the call), timeout (its
     /// deadline), or a system error (e.g. too many open files, kind system, errno EMFILE).
     conn accept() const;
+    /// accept(ctx): accept, that also stops when ctx ends (see the top of this file).
+    conn accept(const context& ctx) const;
 
     /// close: stops listening; a goroutine blocked in accept throws kind closed. Returns false
     /// if already closed (or nil). Never blocks, never throws.
@@ -230,6 +252,7 @@ private:
     explicit listener(std::shared_ptr<detail::conn_state> s) noexcept : state_(std::move(s)) {}
     void set_deadline_ns(std::int64_t when) const;
     detail::conn_state& state(const char* op) const;
+    conn accept_impl(const std::atomic<bool>* cancel) const;
 
     std::shared_ptr<detail::conn_state> state_;
 };
@@ -245,6 +268,10 @@ listener listen(std::string_view network, std::string_view address);
 /// "dial tcp 127.0.0.1:8000: connect: connection refused". TCP_NODELAY is set, as in Go.
 conn dial(std::string_view network, std::string_view address);
 
+/// dial(ctx, network, address): dial that also stops when ctx ends, name resolution included
+/// (Go's Dialer.DialContext; see the top of this file). Addresses are not tried once ctx ended.
+conn dial(const context& ctx, std::string_view network, std::string_view address);
+
 // =============================================================================================
 // Implementation
 // =============================================================================================
@@ -258,6 +285,7 @@ inline const char* to_string(error_kind k) noexcept {
         case error_kind::broken_pipe: return "broken_pipe";
         case error_kind::address: return "address";
         case error_kind::system: return "system";
+        case error_kind::canceled: return "canceled";
     }
     return "?";
 }
@@ -329,6 +357,9 @@ inline error_kind kind_of(int e) noexcept {
             throw_op(op, s.net, source, addr, error_kind::closed, 0, "use of closed network connection");
         case io_status::timeout:
             throw_op(op, s.net, source, addr, error_kind::timeout, 0, "i/o timeout");
+        case io_status::canceled:  // a context's end, as Go's net maps it (mapErr)
+            if (r.err == ETIMEDOUT) throw_op(op, s.net, source, addr, error_kind::timeout, 0, "i/o timeout");
+            throw_op(op, s.net, source, addr, error_kind::canceled, 0, "operation was canceled");
         default:
             throw_op(op, s.net, source, addr, kind_of(r.err), r.err, std::string(syscall) + ": " + errno_text(r.err));
     }
@@ -478,7 +509,8 @@ std::uint16_t parse_port(std::string_view service, Fail fail) {
 
 /// resolve: the endpoints of "host:port" for op ("dial" or "listen") on network net.
 /// Throws net::error (kind address) on a bad address, unknown network or host.
-inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::string_view address) {
+inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::string_view address,
+                                     const context* ctx = nullptr) {
     const std::string n(net);
     auto fail = [&](const std::string& detail) { throw_address(op, n, detail); };
     const bool want4 = net == "tcp" || net == "tcp4";
@@ -537,7 +569,28 @@ inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::
         hints.ai_family = want4 && want6 ? AF_UNSPEC : want4 ? AF_INET : AF_INET6;
         hints.ai_socktype = SOCK_STREAM;
         addrinfo* res = nullptr;
-        const int rc = blocking([&] { return ::getaddrinfo(h.c_str(), nullptr, &hints, &res); });
+        int rc;
+        if (ctx) {
+            // The lookup may outlive this call if ctx ends first: it owns what it uses, and its
+            // result is freed wherever it lands.
+            using owned = std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>;
+            std::pair<int, owned> got{0, owned(nullptr, &::freeaddrinfo)};
+            try {
+                got = blocking(*ctx, [h, hints] {
+                    addrinfo* r = nullptr;
+                    const int code = ::getaddrinfo(h.c_str(), nullptr, &hints, &r);
+                    return std::pair<int, owned>(code, owned(r, &::freeaddrinfo));
+                });
+            } catch (const context_error& e) {
+                throw error(e.timeout() ? error_kind::timeout : error_kind::canceled, 0,
+                            std::string(op) + " " + n + ": lookup " + h + ": " +
+                                (e.timeout() ? "i/o timeout" : "operation was canceled"));
+            }
+            rc = got.first;
+            res = got.second.release();
+        } else {
+            rc = blocking([&] { return ::getaddrinfo(h.c_str(), nullptr, &hints, &res); });
+        }
         if (rc != 0) {
             const bool unknown = rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL;
             fail("lookup " + h + ": " + (unknown ? std::string("no such host") : std::string(::gai_strerror(rc))));
@@ -583,6 +636,28 @@ inline std::shared_ptr<conn_state> make_state(int fd, const std::string& net, co
     }
 }
 
+/// op_cancel: for one I/O call given a context: raises the call's cancel flag and wakes it
+/// when the context ends (fd.hpp's cancel protocol), for as long as it exists.
+struct op_cancel {
+    std::atomic<bool> raised{false};
+    fd_core* fd;
+    gocsp::detail::io_mode mode;
+    gocsp::detail::cancel_hook hook;  // last: it may fire during construction
+
+    op_cancel(const context& ctx, fd_core& f, gocsp::detail::io_mode m) noexcept : fd(&f), mode(m), hook(ctx, &fire, this) {}
+    static void fire(void* p) noexcept {
+        auto* self = static_cast<op_cancel*>(p);
+        self->raised.store(true, std::memory_order_release);
+        self->fd->interrupt(self->mode);
+    }
+    /// finish: r, a canceled one marked ETIMEDOUT when ctx ended by its deadline (throw_status
+    /// then says "i/o timeout", as Go's net does).
+    static io_result finish(io_result r, const context& ctx) noexcept {
+        if (r.status == io_status::canceled && ctx.err().timeout()) r.err = ETIMEDOUT;
+        return r;
+    }
+};
+
 /// deadline_ns: t as a nanotime() deadline: 0 for the zero time point (no deadline), 1 for
 /// one already passed (however long ago); one too far ahead saturates and never comes.
 template <class Clock, class Duration>
@@ -606,6 +681,27 @@ inline std::size_t conn::read(std::span<char> buf) const {
     detail::io_result r = s.fd.read(buf.data(), buf.size());
     if (r.status != detail::io_status::ok) detail::throw_status("read", "read", s, r);
     return r.n;
+}
+
+inline std::size_t conn::read(const context& ctx, std::span<char> buf) const {
+    auto& s = state("read");
+    detail::io_result r;
+    {
+        detail::op_cancel cancel(ctx, s.fd, gocsp::detail::io_mode::read);
+        r = detail::op_cancel::finish(s.fd.read(buf.data(), buf.size(), &cancel.raised), ctx);
+    }
+    if (r.status != detail::io_status::ok) detail::throw_status("read", "read", s, r);
+    return r.n;
+}
+
+inline void conn::write(const context& ctx, std::string_view data) const {
+    auto& s = state("write");
+    detail::io_result r;
+    {
+        detail::op_cancel cancel(ctx, s.fd, gocsp::detail::io_mode::write);
+        r = detail::op_cancel::finish(s.fd.write(data.data(), data.size(), &cancel.raised), ctx);
+    }
+    if (r.status != detail::io_status::ok) detail::throw_status("write", "write", s, r);
 }
 
 inline void conn::write(std::string_view data) const {
@@ -647,12 +743,26 @@ inline detail::conn_state& listener::state(const char* op) const {
     return *state_;
 }
 
-inline conn listener::accept() const {
+inline conn listener::accept() const { return accept_impl(nullptr); }
+
+inline conn listener::accept(const context& ctx) const {
+    auto& s = state("accept");
+    detail::op_cancel cancel(ctx, s.fd, gocsp::detail::io_mode::read);
+    try {
+        return accept_impl(&cancel.raised);
+    } catch (const error& e) {
+        if (e.kind() == error_kind::canceled && ctx.err().timeout())
+            detail::throw_status("accept", "accept", s, {0, detail::io_status::timeout, 0});
+        throw;
+    }
+}
+
+inline conn listener::accept_impl(const std::atomic<bool>* cancel) const {
     auto& s = state("accept");
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     int fd = -1;
-    detail::io_result r = s.fd.accept(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    detail::io_result r = s.fd.accept(fd, reinterpret_cast<sockaddr*>(&ss), &len, cancel);
     if (r.status != detail::io_status::ok) detail::throw_status("accept", "accept", s, r);
     detail::set_nodelay(fd);
     std::string raddr = detail::sockaddr_string(reinterpret_cast<sockaddr*>(&ss));
@@ -721,11 +831,20 @@ inline listener listen(std::string_view network, std::string_view address) {
                      first_call + ": " + detail::errno_text(first_err));
 }
 
-inline conn dial(std::string_view network, std::string_view address) {
+namespace detail {
+/// dial: net::dial, stopping when *ctx ends if ctx is not null.
+inline conn dial(const context* ctx, std::string_view network, std::string_view address) {
     const std::string net(network);
-    const auto eps = detail::resolve("dial", network, address);
+    auto canceled = [&] {  // Go's mapErr(ctx.Err())
+        const bool timeout = ctx->err().timeout();
+        throw_op("dial", net, "", std::string(address), timeout ? error_kind::timeout : error_kind::canceled, 0,
+                 timeout ? "i/o timeout" : "operation was canceled");
+    };
+    if (ctx && ctx->err()) canceled();
+    const auto eps = resolve("dial", network, address, ctx);
     std::exception_ptr first;
     for (const auto& ep : eps) {
+        if (ctx && ctx->err()) canceled();
         try {
             auto fail = [&](const char* call) {
                 const int err = errno;
@@ -744,18 +863,32 @@ inline conn dial(std::string_view network, std::string_view address) {
             auto s = detail::make_state(fd, net, "dial", ep.str());
             s->raddr = ep.str();  // laddr still empty: messages read "dial tcp <raddr>: ..."
             if (rc != 0) {
-                const detail::io_result r = s->fd.connect_wait();
-                if (r.status != detail::io_status::ok) detail::throw_status("dial", "connect", *s, r);
+                io_result r;
+                if (ctx) {
+                    op_cancel cancel(*ctx, s->fd, gocsp::detail::io_mode::write);
+                    r = op_cancel::finish(s->fd.connect_wait(&cancel.raised), *ctx);
+                } else {
+                    r = s->fd.connect_wait();
+                }
+                if (r.status != io_status::ok) throw_status("dial", "connect", *s, r);
             }
             detail::set_nodelay(fd);
             s->laddr = detail::local_name(fd);
             if (std::string peer = detail::peer_name(fd); !peer.empty()) s->raddr = std::move(peer);  // as Go
             return conn(std::move(s));
-        } catch (const error&) {
+        } catch (const error& e) {
+            if (e.kind() == error_kind::canceled || (e.timeout() && ctx && ctx->err())) throw;  // no more tries
             if (!first) first = std::current_exception();
         }
     }
     std::rethrow_exception(first);
+}
+}  // namespace detail
+
+inline conn dial(std::string_view network, std::string_view address) { return detail::dial(nullptr, network, address); }
+
+inline conn dial(const context& ctx, std::string_view network, std::string_view address) {
+    return detail::dial(&ctx, network, address);
 }
 
 }  // namespace gocsp::net

@@ -113,6 +113,7 @@ enum class io_status : std::uint8_t {
     closed,   // the fd was closed (before or during the operation)
     timeout,  // the deadline passed
     error,    // a system call failed: see io_result::err
+    canceled, // the operation's cancel flag was raised (a context ended: net.hpp)
 };
 
 struct io_result {
@@ -138,14 +139,24 @@ public:
     fd_kind kind() const noexcept { return kind_; }
     bool closing() const noexcept { return (state_.load(std::memory_order_acquire) & closing_bit) != 0; }
 
+    // cancel (read, write, accept, connect_wait), for kinds socket and pollable: when not null,
+    // the operation returns `canceled` once *cancel is true. Whoever raises it then calls
+    // interrupt(m) to wake the operation if it is parked.
+
     /// read: up to n bytes (0: end of file, or n == 0). Parks while nothing can be read.
-    io_result read(char* p, std::size_t n);
+    io_result read(char* p, std::size_t n, const std::atomic<bool>* cancel = nullptr);
     /// write: all n bytes, or fails (io_result::n tells how many went out). Parks as needed.
-    io_result write(const char* p, std::size_t n);
+    io_result write(const char* p, std::size_t n, const std::atomic<bool>* cancel = nullptr);
     /// accept: a new connection (non-blocking, close-on-exec), or a failure.
-    io_result accept(int& out, sockaddr* sa, socklen_t* len) noexcept;
+    io_result accept(int& out, sockaddr* sa, socklen_t* len, const std::atomic<bool>* cancel = nullptr) noexcept;
     /// connect_wait: waits for a non-blocking connect() that said EINPROGRESS to finish.
-    io_result connect_wait() noexcept;
+    io_result connect_wait(const std::atomic<bool>* cancel = nullptr) noexcept;
+    /// interrupt: wakes the operation parked in direction m, if any, as an event would (a
+    /// spurious wake for whoever waits there: it retries). Safe at any time, even after close:
+    /// poll_desc memory is never freed (netpoll.hpp).
+    void interrupt(io_mode m) noexcept {
+        if (pd_) netpoll_ready(pd_, m == io_mode::read ? EPOLLIN : EPOLLOUT);
+    }
     /// shutdown: ::shutdown(fd, how); 0 or an errno (EBADF once closed).
     int shutdown(int how) noexcept;
     /// set_deadline: see pd_set_deadline. false once closed.
@@ -200,6 +211,10 @@ private:
         }
     };
 
+    static bool raised(const std::atomic<bool>* cancel) noexcept {
+        return cancel && cancel->load(std::memory_order_acquire);
+    }
+
     const int fd_;
     const fd_kind kind_;
     const bool owned_;
@@ -217,7 +232,7 @@ inline fd_kind fd_core::classify(int fd, poll_desc*& pd) {
     return pd ? fd_kind::pollable : fd_kind::file;
 }
 
-inline io_result fd_core::read(char* p, std::size_t n) {
+inline io_result fd_core::read(char* p, std::size_t n, const std::atomic<bool>* cancel) {
     if (n == 0) return {};
     if (!incref()) return {0, io_status::closed, 0};
     rlock_.lock();
@@ -234,6 +249,7 @@ inline io_result fd_core::read(char* p, std::size_t n) {
     for (;;) {
         if (closing()) return {0, io_status::closed, 0};
         if (pd_->expired(io_mode::read)) return {0, io_status::timeout, 0};
+        if (raised(cancel)) return {0, io_status::canceled, 0};
         if (kind_ == fd_kind::pollable && !poll_ready(io_mode::read)) {
             if (io_status s = wait(io_mode::read); s != io_status::ok) return {0, s, 0};
             continue;
@@ -246,7 +262,7 @@ inline io_result fd_core::read(char* p, std::size_t n) {
     }
 }
 
-inline io_result fd_core::write(const char* p, std::size_t n) {
+inline io_result fd_core::write(const char* p, std::size_t n, const std::atomic<bool>* cancel) {
     if (!incref()) return {0, io_status::closed, 0};
     wlock_.lock();
     op_ref hold(this, &wlock_);
@@ -268,6 +284,7 @@ inline io_result fd_core::write(const char* p, std::size_t n) {
     while (done < n) {
         if (closing()) return {done, io_status::closed, 0};
         if (pd_->expired(io_mode::write)) return {done, io_status::timeout, 0};
+        if (raised(cancel)) return {done, io_status::canceled, 0};
         std::size_t chunk = std::min<std::size_t>(n - done, SSIZE_MAX);
         ssize_t r;
         if (kind_ == fd_kind::socket) {
@@ -290,7 +307,7 @@ inline io_result fd_core::write(const char* p, std::size_t n) {
     return {done, io_status::ok, 0};
 }
 
-inline io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len) noexcept {
+inline io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len, const std::atomic<bool>* cancel) noexcept {
     if (!incref()) return {0, io_status::closed, 0};
     rlock_.lock();
     op_ref hold(this, &rlock_);
@@ -298,6 +315,7 @@ inline io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len) noexcep
     for (;;) {
         if (closing()) return {0, io_status::closed, 0};
         if (pd_->expired(io_mode::read)) return {0, io_status::timeout, 0};
+        if (raised(cancel)) return {0, io_status::canceled, 0};
         *len = cap;
         out = ::accept4(fd_, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (out >= 0) return {};
@@ -308,11 +326,12 @@ inline io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len) noexcep
     }
 }
 
-inline io_result fd_core::connect_wait() noexcept {
+inline io_result fd_core::connect_wait(const std::atomic<bool>* cancel) noexcept {
     if (!incref()) return {0, io_status::closed, 0};
     wlock_.lock();
     op_ref hold(this, &wlock_);
     for (;;) {
+        if (raised(cancel)) return {0, io_status::canceled, 0};
         if (io_status s = wait(io_mode::write); s != io_status::ok) return {0, s, 0};
         int err = 0;
         socklen_t len = sizeof err;
