@@ -1,7 +1,9 @@
-// A shared library that uses gocsp on its own: its entry point (named by GOCSP_TEST_ENTRY) runs
-// a goroutine, receives from it, and returns the address of the runtime it ran on. Built with
-// -fvisibility=hidden; GOCSP_TEST_DEFAULT_VISIBILITY gives gocsp's own names default visibility,
-// the fix that docs/design.md ("One runtime per process") gives for such modules.
+// A shared library's use of gocsp on its own: gocsp_test_module_start() runs a goroutine,
+// receives from it, and returns the address of the runtime it ran on. Compiled once per kind
+// of module with -fvisibility=hidden (so this function stays inside each module that links
+// it); GOCSP_TEST_DEFAULT_VISIBILITY gives gocsp's own names default visibility, the fix that
+// docs/design.md ("One runtime per process") gives for such modules. module_entry.cpp names
+// each module's entry point.
 #ifdef GOCSP_TEST_DEFAULT_VISIBILITY
 #pragma GCC visibility push(default)
 #endif
@@ -10,7 +12,7 @@
 #pragma GCC visibility pop
 #endif
 
-extern "C" __attribute__((visibility("default"))) const void* GOCSP_TEST_ENTRY() {
+const void* gocsp_test_module_start() {
     gocsp::chan<int> c(0);
     gocsp::go([c]() mutable { c.send(1); });
     c.recv();
