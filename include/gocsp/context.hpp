@@ -41,15 +41,17 @@
 ///   gocsp::errgroup                                 errgroup.hpp
 ///
 // Invariants of a cancelable node (detail::cancel_node), under its mutex `mu`:
-//   - err_ goes from none to canceled or deadline_exceeded once; done_ is closed right after,
-//     before mu is released, so whoever sees done_ closed sees err_ set.
-//   - hooks_ holds what must run when the node is cancelled: its cancelable children and
-//     internal callbacks (net's wake-ups). The cancel that sets err_ takes every hook out and
+//   - err goes from none to canceled or deadline_exceeded once; done_ch is closed after the
+//     hooks below have run, before mu is released: whoever sees done_ch closed sees err set,
+//     and every descendant ended. err() also reads the ancestors' err: a child whose parent
+//     has ended reports the parent's error even while the parent's cancel is still reaching it.
+//   - hooks holds what must run when the node is cancelled: its cancelable children and
+//     internal callbacks (net's wake-ups). The cancel that sets err takes every hook out and
 //     runs it, still under mu (a child's cancel then takes the child's mu: locks are only ever
 //     taken parent first). A hook's owner unlinks it under mu; once that returns, the hook
 //     is not running and will not run.
-//   - The deadline timer (with_deadline) is armed under mu only while err_ is none, and
-//     stopped by the cancel that sets err_. It refers to its node weakly: a node whose handles
+//   - The deadline timer (with_deadline) is armed under mu only while err is none, and
+//     stopped by the cancel that sets err. It refers to its node weakly: a node whose handles
 //     are all gone is destroyed, its destructor stops the timer.
 #pragma once
 
@@ -333,12 +335,13 @@ struct cancel_node final : ctx_node {
             std::lock_guard<std::mutex> hold(mu);
             if (err.load(std::memory_order_relaxed) != ctx_code::none) return;
             err.store(c, std::memory_order_release);
-            done_ch.close();  // closed only here, once: cannot throw
             while (ctx_hook* h = hooks) {
                 unlink(h);
                 h->fire(h, c);
             }
             if (deadline_timer) deadline_timer->stop();
+            // Last: whoever sees done_ch closed sees every descendant ended too.
+            done_ch.close();  // closed only here, once: cannot throw
         }
         if (remove_from_parent && parent_canceler) parent_canceler->remove(&in_parent);
     }
@@ -394,8 +397,12 @@ inline recv_chan<empty> context::done() const noexcept {
 }
 
 inline context_error context::err() const noexcept {
-    if (!canceler_) return {};
-    return context_error(canceler_->err.load(std::memory_order_acquire));
+    // An ancestor that has ended is ending this context right now (its cancel holds its mutex
+    // until this one's err is set): say so already.
+    for (const detail::cancel_node* n = canceler_; n; n = n->parent_canceler)
+        if (const detail::ctx_code c = n->err.load(std::memory_order_acquire); c != detail::ctx_code::none)
+            return context_error(c);
+    return {};
 }
 
 template <class T>
