@@ -17,6 +17,20 @@ else()
 endif()
 # end crawl
 
+# crawl4, fetchfirst
+# Exercises 8.10 and 8.11: crawl2 cancelled from stdin, and fetch of several URLs that keeps the
+# first answer; both cancel their requests in flight through a context (crawl/cancelable.hpp).
+# Same libraries as the crawlers.
+if(CURL_FOUND AND CRAWL_GUMBO_FOUND)
+    foreach(_cancelable crawl4 fetchfirst)
+        gocsp_add_example(NAME ${_cancelable} SOURCES ${_cancelable}.cpp LIBS CURL::libcurl PkgConfig::CRAWL_GUMBO)
+        target_include_directories(${_cancelable} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+    endforeach()
+else()
+    message(WARNING "gocsp: libcurl or gumbo not found: crawl4 and fetchfirst are not built")
+endif()
+# end crawl4, fetchfirst
+
 # thumbnail
 # gopl.io/ch8/thumbnail: thumbnails made in parallel (six versions of the loop). Decodes with
 # libjpeg(-turbo), libpng and giflib, encodes with libjpeg. Skipped, with a warning, when one is

@@ -27,3 +27,12 @@ if(CURL_FOUND AND CRAWL_TEST_GUMBO_FOUND)
         WORKERS 1 2 TIMEOUT 300 LABELS examples)
 endif()
 # end crawl
+
+# crawl4, fetchfirst
+# Their test serves never-answering pages from a gocsp HTTP server in the test process; the
+# programs need libcurl and gumbo (the same check as for the crawlers above).
+if(CURL_FOUND AND CRAWL_TEST_GUMBO_FOUND)
+    gocsp_add_example_test(NAME cancelable_test SOURCES examples/cancelable_test.cpp
+        WORKERS 1 2 TIMEOUT 300 LABELS examples)
+endif()
+# end crawl4, fetchfirst
