@@ -178,6 +178,44 @@ void net_io() {
     [[maybe_unused]] int r = gocsp::blocking([] { return 42; });
 }
 
+void contexts() {
+    struct user {};
+    static const gocsp::context_key<user> user_key;
+    gocsp::context parent = gocsp::background();
+    gocsp::context todo = gocsp::todo();
+    auto [ctx, cancel] = gocsp::with_cancel(parent);
+    auto [timed, cancel_timed] = gocsp::with_timeout(parent, 1s);
+    auto [until, cancel_until] = gocsp::with_deadline(parent, std::chrono::steady_clock::now() + 1s);
+    cancel();
+    cancel_timed();
+    cancel_until();
+    ctx.done().recv_ok();
+    gocsp::select(gocsp::recv_case(ctx.done()), gocsp::default_case);
+    if (gocsp::context_error err = ctx.err()) std::puts(err.what());
+    bool canceled = ctx.err() == gocsp::context::canceled || ctx.err() == gocsp::context::deadline_exceeded;
+    bool timeout = ctx.err().timeout();
+    std::optional<gocsp::time::time_point> d = ctx.deadline();
+    gocsp::context with = gocsp::with_value(ctx, user_key, user{});
+    const user* u = with.value(user_key);
+    if (auto err = gocsp::sleep_for(ctx, 1s)) std::puts(err.what());
+    (void)gocsp::sleep_until(ctx, std::chrono::steady_clock::now() + 1s);
+    net::conn c = net::dial(ctx, "tcp", "localhost:8000");
+    char buf[64];
+    c.read(ctx, std::span<char>(buf));
+    c.write(ctx, "hi");
+    net::listener ln = net::listen("tcp", "localhost:0");
+    ln.accept(ctx);
+    int n = gocsp::blocking(ctx, [] { return 1; });
+    auto [g, group_ctx] = gocsp::errgroup::with_context(parent);
+    gocsp::errgroup plain;
+    g.go([] {});
+    g.go([]() -> std::exception_ptr { return nullptr; });
+    if (std::exception_ptr err = g.wait()) std::rethrow_exception(err);
+    g.set_limit(4);
+    (void)g.try_go([] {});
+    (void)todo, (void)canceled, (void)timeout, (void)d, (void)u, (void)n, (void)group_ctx, (void)plain;
+}
+
 void panics() {
     try {
         gocsp::chan<int> ch;
