@@ -6,6 +6,9 @@
 //
 //     clock2 &               listens on localhost:8000, as in the book
 //     clock2 -port 8010 &    another port (the flag of exercise 8.1)
+//     TZ=Asia/Tokyo clock2 -port 8020 &
+//                            another time zone: the time is local time, which TZ sets, as in
+//                            Go (exercise 8.1: clockwall shows several such clocks at once)
 //     netcat1 & netcat1      two clients at once
 #include "accept.hpp"
 #include "flags.hpp"

@@ -11,10 +11,10 @@
 //     netcat3                         to shout at it
 #include "accept.hpp"
 #include "flags.hpp"
+#include "reverb.hpp"
 
 #include <gocsp/gocsp.hpp>
 
-#include <cctype>
 #include <chrono>
 #include <string>
 
@@ -22,35 +22,13 @@ using namespace std::chrono_literals;
 namespace io = gocsp::io;
 namespace net = gocsp::net;
 
-// to_upper, to_lower: Go's strings.ToUpper and ToLower, for ASCII letters.
-static std::string to_upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
-static std::string to_lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-static void echo(net::conn c, const std::string& shout, std::chrono::nanoseconds delay) {
-    try {  // fmt.Fprintln(c, "\t", s) writes "\t s\n"
-        io::fprintf(c, "\t %s\n", to_upper(shout).c_str());
-        gocsp::time::sleep(delay);
-        io::fprintf(c, "\t %s\n", shout.c_str());
-        gocsp::time::sleep(delay);
-        io::fprintf(c, "\t %s\n", to_lower(shout).c_str());
-    } catch (const net::error&) {
-        // NOTE: ignoring errors (the client has gone)
-    }
-}
-
 static void handle_conn(net::conn c, std::chrono::nanoseconds delay) {
     gocsp::wait_group echoes;  // the echo goroutines still running
     io::scanner input(c);
     while (input.scan()) {
         echoes.add(1);
         gocsp::go([&echoes, c, shout = input.text(), delay] {
-            echo(c, shout, delay);
+            reverb::echo(c, shout, delay);
             echoes.done();
         });
     }
