@@ -44,3 +44,15 @@ else()
     message(WARNING "gocsp: libjpeg, libpng or giflib not found: the thumbnail example is not built")
 endif()
 # end thumbnail
+
+# mandelbrot
+# Exercise 8.5: the Mandelbrot fractal of gopl.io/ch3/mandelbrot computed by parallel goroutines,
+# written as a PNG with libpng. Skipped, with a warning, when libpng is missing (Debian:
+# libpng-dev).
+find_package(PNG QUIET)
+if(PNG_FOUND)
+    gocsp_add_example(NAME mandelbrot SOURCES mandelbrot.cpp LIBS PNG::PNG)
+else()
+    message(WARNING "gocsp: libpng not found: the mandelbrot example is not built")
+endif()
+# end mandelbrot

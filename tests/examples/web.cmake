@@ -28,6 +28,16 @@ if(CURL_FOUND AND CRAWL_TEST_GUMBO_FOUND)
 endif()
 # end crawl
 
+# mandelbrot
+# The mandelbrot test decodes the example's PNG with libpng: the same check as examples/web.cmake.
+find_package(PNG QUIET)
+if(PNG_FOUND)
+    # Each case sets the worker count of the programs it starts (GOCSP_MAXPROCS).
+    gocsp_add_example_test(NAME mandelbrot_test SOURCES examples/mandelbrot_test.cpp TIMEOUT 300 LABELS examples)
+    target_link_libraries(mandelbrot_test PRIVATE PNG::PNG)
+endif()
+# end mandelbrot
+
 # crawl4, fetchfirst
 # Their test serves never-answering pages from a gocsp HTTP server in the test process; the
 # programs need libcurl and gumbo (the same check as for the crawlers above).
