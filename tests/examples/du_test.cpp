@@ -376,3 +376,62 @@ TEST_CASE("du4 stops soon when cancelled in the middle of a huge directory", "[c
                    << " ms after the cancellation");
     CHECK(took < 5s);
 }
+
+namespace {
+/// du5_report: du5's lines for the given roots and totals, "<root>: <n> files  <x.x> GB".
+std::string du5_report(const std::vector<std::pair<std::string, usage>>& roots) {
+    std::string report;
+    for (const auto& [root, u] : roots) report += root + ": " + u.line() + "\n";
+    return report;
+}
+}  // namespace
+
+TEST_CASE("du5 keeps a total for each root, in the order given, a root given twice counted twice") {
+    tree t;
+    const std::string d0 = t.root + "/d0", d1 = t.root + "/d1", missing = t.root + "/missing";
+    const usage u0 = reference(d0), u1 = reference(d1);
+    const result r = run(example_path("du5"), {d1, d0, missing, d1});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out == du5_report({{d1, u1}, {d0, u0}, {missing, {}}, {d1, u1}}));
+    CHECK(r.err == "du: open " + missing + ": no such file or directory\n");
+    // No root: ".", as du does.
+    process here("/bin/sh", {"-c", "cd \"$1\" && exec \"$0\"", example_path("du5"), d0});
+    REQUIRE(here.wait(240s) == 0);
+    CHECK(here.take() == du5_report({{".", u0}}));
+}
+
+TEST_CASE("du5 -v prints every root's totals every 500 ms, growing to the final totals") {
+    tree t;
+    const usage want = reference(t.root);
+    // /usr for a walk long enough to see progress reports; the generated tree for known totals.
+    const std::vector<std::string> roots{t.root, "/usr", "/usr"};
+    process p(example_path("du5"), {"-v", roots[0], roots[1], roots[2]});
+    std::vector<std::vector<long long>> reports;  // files counted per root, report by report
+    static const std::regex root_line(R"((.*): ([0-9]+) files  [0-9]+\.[0-9] GB)");
+    std::string last_report;
+    for (;;) {
+        std::vector<long long> counts;
+        std::string report;
+        for (const std::string& root : roots) {
+            auto line = p.read_line(240s);
+            if (!line && counts.empty() && root == roots[0]) break;  // the end
+            REQUIRE(line);
+            std::smatch m;
+            INFO(*line);
+            REQUIRE(std::regex_match(*line, m, root_line));
+            CHECK(m[1] == root);
+            counts.push_back(std::stoll(m[2]));
+            report += *line + "\n";
+        }
+        if (counts.empty()) break;
+        reports.push_back(counts);
+        last_report = report;
+    }
+    REQUIRE(p.wait(60s) == 0);
+    CHECK(reports.size() >= 2);  // a progress report at least, and the final one
+    for (std::size_t i = 1; i < reports.size(); ++i)
+        for (std::size_t k = 0; k < roots.size(); ++k) CHECK(reports[i][k] >= reports[i - 1][k]);
+    CHECK(last_report.substr(0, last_report.find('\n') + 1) == du5_report({{t.root, want}}));
+    CHECK(reports.back()[1] == reports.back()[2]);  // /usr twice: the same totals
+}
