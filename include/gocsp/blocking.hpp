@@ -140,6 +140,11 @@ std::invoke_result_t<std::decay_t<F>&> blocking(const context& ctx, F&& f) {
     });
     if (select(recv_case(c->finished), recv_case(ctx.done())) == 1 && !c->finished.try_recv())
         throw ctx.err();
+    // Take f's exception out of the shared state before rethrowing it: otherwise the goroutine,
+    // if it drops the state last, frees the exception on its thread after the caller has read
+    // it, through a reference count in uninstrumented libstdc++ that ThreadSanitizer cannot
+    // see (a false report, as in make_thumbnails4).
+    if (std::exception_ptr e = std::move(c->task.error)) std::rethrow_exception(e);
     return c->task.result();
 }
 
