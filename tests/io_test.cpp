@@ -376,7 +376,12 @@ TEST_CASE("blocking: results, references, move-only values and exceptions") {
         REQUIRE(gocsp::blocking([ch] { return ch.recv(); }) == 5);
     };
     in_goroutine(body);
-    body();  // from a plain thread: f runs right there
-    const long me = os_tid();
-    REQUIRE(gocsp::blocking([] { return os_tid(); }) == me);
+    body();  // from main, a goroutine pinned to the main thread: f runs on a helper thread
+    REQUIRE(gocsp::blocking([] { return os_tid(); }) != os_tid());
+    std::thread plain([&] {  // from a plain thread: f runs right there
+        body();
+        const long me = os_tid();
+        REQUIRE(gocsp::blocking([] { return os_tid(); }) == me);
+    });
+    plain.join();
 }

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "support/helpers.hpp"
 
@@ -79,13 +80,19 @@ tally run_rounds(int receivers) {
                 done.fetch_add(1, std::memory_order_relaxed);
                 finished.done();
             });
-        gocsp::go([&, sync, round] {
-            writer_tid = os_tid();
-            fill(data, round);  // the writes under test
-            sync->publish();
-            hold_worker(done, receivers);
-            finished.done();
+        // The sender starts from a plain thread, so it runs on a background worker: main is a
+        // goroutine pinned to the main thread, which runs the receivers main started while main
+        // waits, and a sender started there too could run beside them on that one thread.
+        std::thread starter([&, sync, round] {
+            gocsp::go([&, sync, round] {
+                writer_tid = os_tid();
+                fill(data, round);  // the writes under test
+                sync->publish();
+                hold_worker(done, receivers);
+                finished.done();
+            });
         });
+        starter.join();
         finished.wait();
         t.wrong += wrong.load();
         t.crossed += crossed.load() > 0;

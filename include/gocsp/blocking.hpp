@@ -111,7 +111,7 @@ inline void submit_blocking(void* call) noexcept { blocking_pool::get().submit(s
 template <class F>
 std::invoke_result_t<F> blocking(F&& f) {
     using R = std::invoke_result_t<F>;
-    if (!detail::current_worker()) return std::invoke(std::forward<F>(f));
+    if (!detail::current_worker_or_bind()) return std::invoke(std::forward<F>(f));
     detail::blocking_task<F, R> task(f);
     task.gp = detail::current_g();
     // Submitted from the park's after-switch step: the helper cannot ready() us before we are

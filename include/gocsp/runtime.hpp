@@ -6,8 +6,9 @@
 /// Goroutines are stackful coroutines run M:N on a pool of worker threads (GOCSP_MAXPROCS of
 /// them, by default one per core). A goroutine runs until it blocks (on a channel, a sleep, a
 /// wait group, I/O) or yields; nothing preempts it. Blocking parks the goroutine and frees its
-/// worker for others. Plain threads - main() itself, any std::thread - may use every gocsp
-/// primitive too: where a goroutine would park, they block.
+/// worker for others. main() is goroutine 1, as in Go, pinned to the main thread: it parks like a
+/// goroutine, and while it is parked the main thread runs goroutines too. Any other plain thread
+/// (a std::thread) may use every gocsp primitive as well: where a goroutine would park, it blocks.
 #pragma once
 
 #include <chrono>
@@ -99,7 +100,8 @@ inline std::int64_t num_goroutine() noexcept {
     return 1 + (s ? s->live_goroutines() : 0);
 }
 
-/// set_maxprocs: the number of worker threads (Go's GOMAXPROCS). Takes effect only before the
+/// set_maxprocs: the number of background worker threads (Go's GOMAXPROCS; the main thread also
+/// runs goroutines while main is parked, so up to n + 1 threads do). Takes effect only before the
 /// runtime starts (the first `go`); returns false, changing nothing, after that. Default: the
 /// GOCSP_MAXPROCS environment variable if set, else the number of cores.
 inline bool set_maxprocs(int n) noexcept {
@@ -108,7 +110,7 @@ inline bool set_maxprocs(int n) noexcept {
     return !detail::config().started.load();
 }
 
-/// maxprocs: the number of worker threads (starts the runtime if needed).
+/// maxprocs: the number of background worker threads (starts the runtime if needed).
 inline int maxprocs() { return detail::scheduler::get().nworkers(); }
 
 /// set_stack_size: the default goroutine stack size (256 KiB unless set; at least 16 KiB, at
@@ -124,7 +126,7 @@ inline bool set_stack_size(std::size_t bytes) noexcept {
 namespace detail {
 inline void sleep_ns(std::int64_t ns) {
     if (ns <= 0) return;
-    if (!current_worker()) {
+    if (!current_worker_or_bind()) {
         std::this_thread::sleep_for(std::chrono::nanoseconds(ns));
         return;
     }

@@ -54,7 +54,7 @@ private:
     static constexpr std::int64_t waking = 1;  // low bit of state_
     static constexpr std::int64_t max_counter = INT64_MAX >> 1;
     std::atomic<std::int64_t> state_{0};      // counter << 1 | waking
-    detail::spinlock lock_;                   // protects waiters_
+    detail::spinlock lock_{detail::lock_rank::primitive};  // protects waiters_
     std::vector<detail::g*> waiters_;
 };
 

@@ -149,7 +149,7 @@ private:
         }
     }
 
-    mutable spinlock lock_;  // protects everything below but in_flight_
+    mutable spinlock lock_{lock_rank::blocking_pool};  // protects everything below but in_flight_
     helper* idle_ = nullptr;
     blocking_call* head_ = nullptr;
     blocking_call* tail_ = nullptr;

@@ -250,7 +250,7 @@ private:
     bool full_hint() const noexcept { return cap_ == 0 ? recvq_.empty_hint() : len() == cap_; }
     bool empty_hint() const noexcept { return cap_ == 0 ? sendq_.empty_hint() : len() == 0; }
 
-    alignas(cache_line) spinlock lock_;  // alone on its line: spinning waiters do not slow the holder
+    alignas(cache_line) spinlock lock_{lock_rank::primitive};  // alone on its line: spinning waiters do not slow the holder
     alignas(cache_line) const elem_ops* ops_;
     const std::size_t cap_;
     void* const buf_;                        // cap_ slots (none if ops_->size == 0)

@@ -70,4 +70,15 @@ inline constexpr bool debug_build = false;
 inline constexpr bool debug_build = true;
 #endif
 
+/// True where the runtime checks its invariants (GOCSP_ASSERT, the lock ranks of spinlock.hpp):
+/// builds with assertions, and the sanitizer builds, whatever their build type. Define
+/// GOCSP_RUNTIME_CHECKS to 0 or 1 to decide yourself.
+#if defined(GOCSP_RUNTIME_CHECKS)
+inline constexpr bool runtime_checks = GOCSP_RUNTIME_CHECKS != 0;
+#elif GOCSP_ASAN || GOCSP_TSAN
+inline constexpr bool runtime_checks = true;
+#else
+inline constexpr bool runtime_checks = debug_build;
+#endif
+
 }  // namespace gocsp::detail

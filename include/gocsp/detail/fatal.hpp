@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.hpp"
+
 namespace gocsp::detail {
 
 /// begin_dying: the first step of every path that ends the process with a report (a panic, a
@@ -39,4 +41,19 @@ inline void begin_dying() noexcept {
     fatal(msg);
 }
 
+/// check_failed: a broken runtime invariant (GOCSP_ASSERT): a fatal error naming it.
+[[noreturn]] inline void check_failed(const char* what, const char* file, int line) noexcept {
+    char msg[512];
+    std::snprintf(msg, sizeof msg, "gocsp: internal error: %s (%s:%d)", what, file, line);
+    fatal(msg);
+}
+
 }  // namespace gocsp::detail
+
+/// GOCSP_ASSERT: checks a runtime invariant where runtime_checks is on (config.hpp); costs nothing
+/// elsewhere (the condition is not evaluated).
+#define GOCSP_ASSERT(cond)                                                                       \
+    do {                                                                                         \
+        if constexpr (::gocsp::detail::runtime_checks)                                           \
+            if (!(cond)) ::gocsp::detail::check_failed(#cond, __FILE__, __LINE__);                \
+    } while (0)

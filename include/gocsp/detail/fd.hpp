@@ -83,7 +83,7 @@ private:
         g* gp;
         node* next;
     };
-    spinlock lock_;  // protects everything below
+    spinlock lock_{lock_rank::primitive};  // protects everything below
     int tokens_ = 0;
     node* head_ = nullptr;  // waiters, on their own stacks
     node* tail_ = nullptr;

@@ -6,9 +6,11 @@
 // a burst of spawns reuses the stacks of goroutines that already finished instead of touching
 // fresh pages (a page fault costs microseconds).
 //
-// A plain OS thread (main(), a std::thread) that blocks on a gocsp primitive has a record too,
-// in thread-local storage, with `thread` set: parking blocks the thread on `event` instead of
-// switching stacks. Primitives see no difference.
+// A plain OS thread (a std::thread) that blocks on a gocsp primitive has a record too, in
+// thread-local storage, with `thread` set: parking blocks the thread on `event` instead of
+// switching stacks. main()'s thread has such a record (id 1) as well, but once the runtime runs,
+// main is `pinned`: it parks by switching to the main thread's own worker m0 (scheduler.hpp),
+// which runs goroutines meanwhile. Primitives see no difference.
 #pragma once
 
 #include <atomic>
@@ -96,6 +98,7 @@ struct g {
     std::atomic<wait_reason> reason{wait_reason::none};  // valid while waiting
     std::atomic<std::int64_t> wait_since{0};  // coarse nanotime of the park; read by dumps racing the owner
     bool thread = false;                      // a plain thread's record: parks on `event`
+    bool pinned = false;                      // main's record once main runs on worker m0: parks by switching, runs only there
     void (*run)(g*) = nullptr;                // runs the closure, then destroys it
     void* closure = nullptr;                  // in this g's slot, or on the heap
     std::uint32_t closure_heap_align = 0;     // 0: in the slot; else heap-allocated with it
@@ -160,7 +163,7 @@ public:
 
 private:
     static constexpr std::size_t chunk_size = 64 * 1024;
-    mutable spinlock lock_;  // protects everything below
+    mutable spinlock lock_{lock_rank::gslot_pool};  // protects everything below
     std::vector<void*> free_;
     std::vector<char*> chunks_;  // every chunk ever carved
     char* next_ = nullptr;

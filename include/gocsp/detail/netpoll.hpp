@@ -88,7 +88,7 @@ inline g* ready_token() noexcept { return reinterpret_cast<g*>(std::uintptr_t{1}
 
 /// poll_desc: the poller's state of one fd (Go's pollDesc). See the invariants above.
 struct poll_desc {
-    spinlock lock;                      // protects everything below but `next_free`
+    spinlock lock{lock_rank::primitive};  // protects everything below but `next_free`
     g* rg = nullptr;                    // read slot: nullptr, ready_token() or a waiter
     g* wg = nullptr;                    // write slot
     std::atomic<bool> closing{false};   // written under lock; read without it by the I/O loops

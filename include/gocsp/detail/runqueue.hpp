@@ -69,7 +69,7 @@ private:
         head_ = 0;
     }
 
-    spinlock lock_;  // protects ring_, head_, count_ and writes of size_
+    spinlock lock_{lock_rank::global_runq};  // protects ring_, head_, count_ and writes of size_
     std::vector<g*> ring_;  // power-of-two size
     std::size_t head_ = 0;
     std::size_t count_ = 0;

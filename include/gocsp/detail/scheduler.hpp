@@ -1,14 +1,39 @@
 // gocsp/detail/scheduler.hpp - the M:N work-stealing scheduler, and park/ready.
 //
+// This header holds scheduling: goroutine life, switching, park/ready/yield, finding work, idling
+// and waking. The scheduler's other concerns have a header each: main_worker.hpp (main() as a
+// goroutine on the main thread's worker m0), poller.hpp (the epoll wait loop), signals.hpp
+// (stack overflow, SIGQUIT), sysmon.hpp (the monitor thread), checkdead.hpp (deadlock detection),
+// traceback.hpp (thread records and the goroutine dump).
+//
 // Architecture
 //   P workers (OS threads) run goroutines. Each worker has a scheduler context `g0` (its thread's
 //   own stack, running find_runnable) and a local run queue with a `next` slot. A goroutine that
 //   blocks or yields switches straight to the next local goroutine when there is one, and to g0
 //   otherwise; g0 searches (timers, global queue, stealing) and finally parks the thread.
-//   Non-worker threads (main(), std::threads) submit to the global queue and block on a futex
-//   when they park, after spinning for a few microseconds if a core is free (thread_wait). A
-//   monitor thread (sysmon) rescues work stranded behind a goroutine that runs for long without
-//   blocking, and fires overdue timers when every worker is busy.
+//   Plain threads (std::threads) submit to the global queue and block on a futex when they park,
+//   after spinning for a few microseconds if a core is free (thread_wait). A monitor thread
+//   (sysmon) rescues work stranded behind a goroutine that runs for long without blocking, and
+//   fires overdue timers when every worker is busy.
+//
+// main() as a goroutine (m0)
+//   Go's main is a goroutine; here main()'s code stays on the main OS thread, but the main thread
+//   is a worker too: m0, workers_[nworkers_], one slot past the P background workers. main binds
+//   to it on its first spawn or park (bind_main): from then on main's record (id 1, `thread` and
+//   `pinned` set) is m0's running goroutine, so main's spawns go to m0's run queue and its parks
+//   switch to m0's scheduler context (a fiber of its own, since main's code owns the thread's
+//   stack), which runs m0's goroutines until main is ready again - as two goroutines on one worker
+//   do. The rules that keep main on its thread:
+//   - main is never in a run queue. ready(main) puts it in m0's `pinned` slot and wakes m0 if it
+//     sleeps; only m0 takes it from there (pick_local, first, unless main yielded: then the
+//     goroutines queued before it run first, pinned_defer of them).
+//   - m0 runs only its own queue (what main and m0's goroutines spawned or readied) and main: it
+//     never steals and never takes the global queue, so that a ready main waits behind as little
+//     as possible. Other workers steal from m0 like from any worker. m0 is not on the idle list
+//     and not counted in npidle; it sleeps on its `wake` word when it has nothing to run.
+//   - m0's goroutines run on the main thread: one that computes without blocking delays main
+//     until it does (there is no preemption); one that takes a std::mutex main holds across a
+//     park deadlocks the thread (docs/from-go.md lists these hazards).
 //
 // The switch protocol (runtime rules 6 and 7)
 //   switch_to(from, to, fn, arg) records (fn, arg) in the worker, then jumps. The first thing
@@ -108,6 +133,7 @@ inline settings& config() noexcept {
 struct thread_state {
     worker* w = nullptr;              // set on worker threads
     std::unique_ptr<g> thread_record;  // a plain thread's g, made on first need
+    bool main_checked = false;         // bind_main was tried on this thread
     ~thread_state();                   // unregisters thread_record
 };
 inline thread_local thread_state tls;
@@ -150,6 +176,11 @@ struct alignas(cache_line) worker {
     std::atomic<bool> polling{false};     // blocked in epoll rather than on `wake`
     bool idle = false;                    // on the idle list (under idle_lock_)
 
+    // m0 only (the main thread's worker).
+    std::atomic<g*> pinned{nullptr};      // main, ready to run again (set by ready, taken by m0)
+    std::atomic<bool> sleeping{false};    // m0 sleeps (or is about to) on `wake`
+    std::uint32_t pinned_defer = 0;       // schedules to give the run queue before main (main yielded)
+
     // Read by sysmon.
     std::atomic<std::uint32_t> public_tick{0};  // schedtick, published at each schedule
     std::atomic<bool> busy{false};              // running something (not searching or idle)
@@ -183,7 +214,7 @@ public:
     /// live_goroutines: goroutines started and not yet ended (a snapshot).
     std::int64_t live_goroutines() const noexcept {
         std::int64_t n = live_.load(std::memory_order_relaxed);
-        for (int i = 0; i < nworkers_; ++i) n += workers_[i].live_delta.load(std::memory_order_relaxed);
+        for (int i = 0; i <= nworkers_; ++i) n += workers_[i].live_delta.load(std::memory_order_relaxed);
         return n;
     }
     std::uint64_t next_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
@@ -193,6 +224,11 @@ public:
     void ready(g* gp, bool as_next) noexcept;
     void yield() noexcept;
     [[noreturn]] void goexit(g* gp) noexcept;
+    /// bind_main: on the main thread, the first time it is called there, makes main's code the
+    /// goroutine m0 runs (see the top of this file) and returns m0; else returns nullptr.
+    worker* bind_main();
+    /// main_worker: m0, the main thread's worker (it exists from start-up; main binds to it later).
+    worker* main_worker() const noexcept { return m0_; }
 
     // --- timers ---------------------------------------------------------------------------
     void add_timer(timer* t) noexcept;
@@ -241,6 +277,10 @@ private:
     static void trampoline(transfer_t t) noexcept;
     static void requeue(void* gp) noexcept;
     static void requeue_global(void* gp) noexcept;
+    void requeue_pinned(g* gp) noexcept;
+    void ready_pinned(g* gp) noexcept;
+    static void m0_entry(transfer_t t) noexcept;
+    g* m0_find_runnable(worker* w) noexcept;
     void preempt(worker* w) noexcept;
     static void release_dead(void* gp) noexcept;
     void attach_stack(worker* w, g* gp) noexcept;
@@ -272,6 +312,8 @@ private:
     void poll_sysmon() noexcept;
 
     void worker_main(worker* w);
+    static stack thread_stack() noexcept;
+    static void install_altstack() noexcept;
     static void install_overflow_handler() noexcept;
     static void install_sigquit_handler() noexcept;
     static inline std::atomic<int> sigquit_pending_{0};
@@ -285,7 +327,9 @@ private:
     int nworkers_ = 1;
     int ncpu_ = 1;                         // cores (hardware_concurrency)
     std::atomic<int> thread_spinners_{0};  // plain threads spinning in thread_wait
-    worker* workers_ = nullptr;
+    worker* workers_ = nullptr;  // nworkers_ background workers, then m0
+    worker* m0_ = nullptr;       // &workers_[nworkers_]
+    g* main_g_ = nullptr;        // main's record once bound (bind_main)
     stack_pool* default_pool_ = nullptr;
     g_slot_pool gslot_pool_;
     std::size_t default_stack_ = default_stack_size;
@@ -295,7 +339,7 @@ private:
 
     alignas(cache_line) std::atomic<int> nspinning_{0};
     alignas(cache_line) std::atomic<int> npidle_{0};
-    spinlock idle_lock_;  // protects idle_list_ and every worker's `idle`
+    spinlock idle_lock_{lock_rank::idle};  // protects idle_list_ and every worker's `idle`
     std::vector<worker*> idle_list_;
 
     // The poller.
@@ -311,7 +355,7 @@ private:
     // sysmon.
     std::atomic<bool> sysmon_sleeping_{false};
     std::atomic<std::int64_t> coarse_now_{0};
-    spinlock threads_lock_;       // protects threads_
+    spinlock threads_lock_{lock_rank::threads};  // protects threads_
     std::vector<g*> threads_;     // plain threads' records
     std::vector<long> runtime_tids_;  // the runtime's own threads (under threads_lock_)
     bool deadlock_check_ = true;  // GOCSP_DEADLOCK=0 turns it off
@@ -354,6 +398,17 @@ inline g* current_g() {
     return thread_g();
 }
 
+/// current_worker_or_bind: current_worker(), but on the main thread the first call binds main
+/// to its worker m0 (scheduler::bind_main) and returns it. Call it where main would otherwise
+/// take a plain thread's path: spawning, parking, sleeping, blocking calls.
+inline worker* current_worker_or_bind() {
+    if (worker* w = current_worker()) return w;
+    if (GOCSP_LIKELY(tls.main_checked)) return nullptr;
+    tls.main_checked = true;
+    if (::getpid() != static_cast<pid_t>(::syscall(SYS_gettid))) return nullptr;
+    return scheduler::get().bind_main();
+}
+
 inline scheduler::scheduler() {
     claim_process_runtime();  // one runtime per process (runtime_id.hpp), before any thread starts
     settings& cfg = config();
@@ -379,9 +434,10 @@ inline scheduler::scheduler() {
     ::epoll_ctl(epfd_, EPOLL_CTL_ADD, evfd_, &ev);
 
     idle_list_.reserve(static_cast<std::size_t>(n));
-    workers_ = new worker[static_cast<std::size_t>(n)];
-    timers_.init(n + 1);
-    for (int i = 0; i < n; ++i) workers_[i].index = i;
+    workers_ = new worker[static_cast<std::size_t>(n) + 1];  // + m0
+    m0_ = &workers_[n];
+    timers_.init(n + 1);  // [n]: m0's, and plain threads'
+    for (int i = 0; i <= n; ++i) workers_[i].index = i;
     std::atexit(&scheduler::on_exit);
     install_overflow_handler();
     install_sigquit_handler();
@@ -401,7 +457,7 @@ inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std
     if (stack_size > max_stack_size)
         throw std::length_error("gocsp::go: stack size of " + std::to_string(stack_size) +
                                 " bytes exceeds the limit of 1 GiB");
-    worker* w = current_worker();
+    worker* w = current_worker_or_bind();
     void* slot;
     if (w) {
         slot = w->gslots.get(gslot_pool_);
@@ -480,7 +536,7 @@ inline void add_live(std::atomic<std::int64_t>& counter, std::int64_t delta) noe
 
 inline void scheduler::start(g* gp) noexcept {
     gp->status.store(g_status::runnable, std::memory_order_release);  // publishes gp to dumps
-    if (worker* w = current_worker()) {
+    if (worker* w = current_worker_or_bind()) {
         add_live(w->live_delta, 1);
         put_next(w, gp);
         // A goroutine that keeps spawning without ever blocking is moved out of the way after a
@@ -574,15 +630,17 @@ inline void scheduler::after_switch(transfer_t t) noexcept {
     if (GOCSP_UNLIKELY(self.timers_[w->index].next_when() != never)) self.run_due_timers(&self.timers_[w->index]);
 }
 
-inline void scheduler::requeue(void* gp) noexcept {
+inline void scheduler::requeue(void* arg) noexcept {
     scheduler& self = get();
-    current_worker()->runq.put(static_cast<g*>(gp), self.global_);
+    g* gp = static_cast<g*>(arg);
+    if (GOCSP_UNLIKELY(gp->pinned)) return self.requeue_pinned(gp);
+    current_worker()->runq.put(gp, self.global_);
 }
 
 // --- park / ready / yield -----------------------------------------------------------------
 
 inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg) noexcept {
-    worker* w = current_worker();
+    worker* w = current_worker_or_bind();
     if (!w) {
         g* gp = thread_g();
         gp->reason.store(reason, std::memory_order_relaxed);
@@ -630,7 +688,8 @@ inline void scheduler::ready(g* gp, bool as_next) noexcept {
         fatal(msg);
     }
     if (gp->thread) {
-        gp->event.notify();
+        if (gp->pinned) ready_pinned(gp);
+        else gp->event.notify();
         return;
     }
     if (worker* w = current_worker()) {
@@ -664,9 +723,11 @@ inline void scheduler::preempt(worker* w) noexcept {
     switch_to(w, gp, next, &scheduler::requeue_global, gp);
 }
 
-inline void scheduler::requeue_global(void* gp) noexcept {
+inline void scheduler::requeue_global(void* arg) noexcept {
     scheduler& self = get();
-    self.global_.push(static_cast<g*>(gp));
+    g* gp = static_cast<g*>(arg);
+    if (GOCSP_UNLIKELY(gp->pinned)) return self.requeue_pinned(gp);
+    self.global_.push(gp);
     self.wakep();
 }
 
@@ -678,8 +739,11 @@ inline void scheduler::yield() noexcept {
     }
     g* gp = w->current;
     g* next = pick_local(w);
-    if (!next && !global_.empty()) next = take_global(w, 1);
-    if (!next) return;  // nothing else to run here
+    if (!next && w != m0_ && !global_.empty()) next = take_global(w, 1);
+    if (!next) {  // nothing else to run here
+        if (gp->pinned) std::this_thread::yield();
+        return;
+    }
     gp->status.store(g_status::runnable, std::memory_order_relaxed);
     switch_to(w, gp, next, &scheduler::requeue, gp);
 }
@@ -691,12 +755,21 @@ inline void scheduler::yield() noexcept {
 // caller is parking: it may hold a primitive's lock, and a timer's callback may take another
 // (a timer channel's), against the lock order.
 inline g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
+    if (GOCSP_UNLIKELY(w->pinned.load(std::memory_order_relaxed) != nullptr)) {  // m0: main is ready
+        if (w->pinned_defer == 0 || w->runq.empty()) {
+            w->pinned_defer = 0;
+            ++w->schedtick;
+            w->public_tick.store(w->schedtick, std::memory_order_relaxed);
+            return w->pinned.exchange(nullptr, std::memory_order_acquire);
+        }
+        --w->pinned_defer;
+    }
     if (GOCSP_UNLIKELY(exiting_.load(std::memory_order_relaxed))) return nullptr;  // g0 halts
     ++w->schedtick;
     w->public_tick.store(w->schedtick, std::memory_order_relaxed);
     if (w->schedtick % 61 == 0) {
         if (fire_timers) run_due_timers();
-        if (!global_.empty())
+        if (w != m0_ && !global_.empty())
             if (g* gp = take_global(w, 1)) return gp;
     }
     if (w->next_streak < 64) {
@@ -737,7 +810,7 @@ inline void scheduler::run_due_timers(timer_heap* only) noexcept {
 }
 
 inline g* scheduler::steal(worker* w) noexcept {
-    const int n = nworkers_;
+    const int n = nworkers_ + 1;  // m0 is a victim too (it never steals)
     for (int round = 0; round < 4; ++round) {
         const bool last = round == 3;
         const int start = static_cast<int>(w->next_random() % static_cast<std::uint32_t>(n));
@@ -760,7 +833,7 @@ inline g* scheduler::steal(worker* w) noexcept {
 inline bool scheduler::any_queued() const noexcept {
     if (!global_.empty()) return true;
     // Rings only: a `next` slot belongs to its owner (sysmon rescues it if the owner stalls).
-    for (int i = 0; i < nworkers_; ++i)
+    for (int i = 0; i <= nworkers_; ++i)
         if (!workers_[i].runq.ring_empty()) return true;
     return false;
 }
@@ -876,13 +949,6 @@ inline void scheduler::notify(worker* v) noexcept {
     futex_wake(v->wake);
 }
 
-inline void scheduler::signal_poller() noexcept {
-    if (!ev_signaled_.exchange(true, std::memory_order_acq_rel)) {
-        std::uint64_t one = 1;
-        [[maybe_unused]] auto r = ::write(evfd_, &one, sizeof one);
-    }
-}
-
 // unidle: w takes itself off the idle list; false if a waker already did (then a wake is owed).
 inline bool scheduler::unidle(worker* w) noexcept {
     std::lock_guard<spinlock> hold(idle_lock_);
@@ -932,75 +998,6 @@ inline void scheduler::go_idle(worker* w) noexcept {
     w->busy.store(true, std::memory_order_relaxed);
 }
 
-// netpoll: one epoll_wait of at most timeout_ns (0: just look; negative: no limit). Drains the
-// eventfd and hands every other event to the netpoll dispatcher (which readies the goroutines
-// waiting on it). Returns how many events went to the dispatcher.
-inline int scheduler::netpoll(std::int64_t timeout_ns) noexcept {
-    epoll_event evs[64];
-    int r;
-    r = -1;
-    if (timeout_ns != 0 && have_pwait2_.load(std::memory_order_relaxed)) {
-        timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000), static_cast<long>(timeout_ns % 1'000'000'000)};
-        r = ::epoll_pwait2(epfd_, evs, 64, timeout_ns < 0 ? nullptr : &ts, nullptr);
-        if (r < 0 && errno == ENOSYS) have_pwait2_.store(false, std::memory_order_relaxed);
-    }
-    if (timeout_ns == 0 || !have_pwait2_.load(std::memory_order_relaxed)) {
-        // Whole milliseconds, rounded up, at most INT_MAX (a far timer's wait ends early, and
-        // poll waits again).
-        constexpr std::int64_t max_ms = std::numeric_limits<int>::max();
-        const std::int64_t ms = timeout_ns <= 0 ? timeout_ns : timeout_ns / 1'000'000 + (timeout_ns % 1'000'000 != 0);
-        r = ::epoll_wait(epfd_, evs, 64, ms < 0 ? -1 : static_cast<int>(std::min(ms, max_ms)));
-    }
-    int dispatched = 0;
-    for (int i = 0; i < r; ++i) {
-        if (evs[i].data.ptr == nullptr) {
-            std::uint64_t v;
-            [[maybe_unused]] auto n = ::read(evfd_, &v, sizeof v);
-            ev_signaled_.store(false, std::memory_order_release);
-        } else if (auto dispatch = netpoll_dispatch.load(std::memory_order_acquire)) {
-            dispatch(evs[i].data.ptr, evs[i].events);
-            ++dispatched;
-        }
-    }
-    return dispatched;
-}
-
-// poll: if timers are pending or goroutines wait on the netpoller, and no other worker polls,
-// become the poller and block in epoll until the next timer, an I/O event, an eventfd signal, or
-// a wake. Returns whether it polled.
-inline bool scheduler::poll(worker* w) noexcept {
-    if (timers_.next_when() == never && netpoll_waiters_.load(std::memory_order_seq_cst) == 0) return false;
-    bool expected = false;
-    if (!poller_active_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
-    w->polling.store(true, std::memory_order_seq_cst);
-    for (;;) {
-        if (w->wake.load(std::memory_order_seq_cst) != 0 || exiting_.load(std::memory_order_relaxed)) break;
-        std::int64_t until = timers_.next_when();
-        poll_until_.store(until, std::memory_order_seq_cst);
-        if (timers_.next_when() != until) continue;  // a timer came in meanwhile
-        const bool io = netpoll_waiters_.load(std::memory_order_seq_cst) > 0;
-        if (until == never && !io) break;
-        std::int64_t now = nanotime();
-        if (until > now) {
-            if (netpoll(until == never ? -1 : until - now) > 0) break;
-            now = nanotime();
-        }
-        if (timers_.next_when() <= now && timers_.run_expired(now) > 0) break;
-    }
-    poll_until_.store(never, std::memory_order_seq_cst);
-    w->polling.store(false, std::memory_order_seq_cst);
-    poller_active_.store(false, std::memory_order_release);
-    return true;
-}
-
-// netpoll_waiting: delta goroutines started (+) or stopped (-) waiting on the netpoller. A new
-// waiter makes sure some idle worker is (or becomes) the poller.
-inline void scheduler::netpoll_waiting(int delta) noexcept {
-    netpoll_waiters_.fetch_add(delta, std::memory_order_seq_cst);
-    if (delta > 0 && !poller_active_.load(std::memory_order_seq_cst) && npidle_.load(std::memory_order_seq_cst) > 0)
-        wake_idle(false);
-}
-
 // add_timer: t may fire (and its owner run on and reuse t's memory) the moment it is in the
 // heap, so nothing of t is read after that.
 inline void scheduler::add_timer(timer* t) noexcept {
@@ -1022,298 +1019,16 @@ inline void scheduler::worker_main(worker* w) {
     w->tid.store(static_cast<long>(::syscall(SYS_gettid)));
     w->g0.id = 0;
     w->current = &w->g0;
-    pthread_attr_t attr;
-    void* addr = nullptr;
-    std::size_t size = 0;
-    if (::pthread_getattr_np(::pthread_self(), &attr) == 0) {
-        ::pthread_attr_getstack(&attr, &addr, &size);
-        ::pthread_attr_destroy(&attr);
-    }
-    context_init_thread(w->g0.ctx, addr, size);
-    // The stack-overflow report runs on an alternate stack (the faulting one is full).
-    static thread_local std::unique_ptr<char[]> altstack(new char[64 * 1024]);
-    stack_t alt{};
-    alt.ss_sp = altstack.get();
-    alt.ss_size = 64 * 1024;
-    ::sigaltstack(&alt, nullptr);
-    w->g0.stk = stack{static_cast<char*>(addr), size};  // not empty: g0 never gets a goroutine stack
+    w->g0.stk = thread_stack();  // not empty: g0 never gets a goroutine stack
+    context_init_thread(w->g0.ctx, w->g0.stk.bottom, w->g0.stk.size);
+    install_altstack();
     for (;;) {
         g* gp = find_runnable(w);
         switch_to(w, &w->g0, gp, nullptr, nullptr);
     }
 }
 
-// sysmon: every 20 us to 10 ms while any worker is busy (asleep when all are idle), it
-//  - wakes an idle worker when a busy one has queued goroutines but has not scheduled since
-//    the last look (its goroutine runs without blocking; the woken worker steals them), and
-//  - fires timers overdue by more than a millisecond when no worker is polling.
-inline void scheduler::sysmon_main() {
-    enter_runtime_thread("gocsp-sysmon");
-    std::int64_t delay_us = 20;
-    for (;;) {
-        if (exiting_.load(std::memory_order_relaxed)) halt(nullptr);
-        coarse_now_.store(nanotime(), std::memory_order_relaxed);
-        if (sigquit_pending_.exchange(0, std::memory_order_acq_rel) != 0) {
-            // SIGQUIT: the dump, then exit 2 as Go does (GOCSP_SIGQUIT=continue: keep running).
-            const char* mode = std::getenv("GOCSP_SIGQUIT");
-            const bool keep_running = mode && std::strcmp(mode, "continue") == 0;
-            if (!keep_running) begin_dying();
-            std::fflush(stdout);
-            std::fputs("SIGQUIT: quit\n\n", stderr);
-            dump(stderr);
-            std::fflush(stderr);
-            if (!keep_running) std::_Exit(2);
-        }
-        if (npidle_.load(std::memory_order_seq_cst) == nworkers_) {
-            // Everything is idle. If nothing at all can wake anybody (runtime rule 22), it is a
-            // deadlock; the verdict needs the same picture twice, 100 ms apart.
-            if (deadlock_check_ && all_asleep()) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                if (all_asleep()) report_deadlock();
-                continue;
-            }
-            sysmon_word_.store(0, std::memory_order_relaxed);
-            sysmon_sleeping_.store(true, std::memory_order_seq_cst);
-            if (npidle_.load(std::memory_order_seq_cst) == nworkers_) futex_wait(sysmon_word_, 0, 1'000'000'000);
-            sysmon_sleeping_.store(false, std::memory_order_seq_cst);
-            delay_us = 20;
-            continue;
-        }
-        std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
-        bool acted = false;
-        for (int i = 0; i < nworkers_; ++i) {
-            worker* v = &workers_[i];
-            std::uint32_t tick = v->public_tick.load(std::memory_order_relaxed);
-            bool stuck = v->busy.load(std::memory_order_relaxed) && tick == v->sysmon_seen_tick &&
-                         !v->runq.empty();
-            v->sysmon_seen_tick = tick;
-            if (stuck && npidle_.load(std::memory_order_seq_cst) > 0) {
-                wakep();
-                acted = true;
-            }
-        }
-        if (netpoll_waiters_.load(std::memory_order_relaxed) > 0 && !poller_active_.load(std::memory_order_acquire)) {
-            std::int64_t now = nanotime();
-            if (now - last_netpoll_.load(std::memory_order_relaxed) > 10'000'000) {
-                last_netpoll_.store(now, std::memory_order_relaxed);
-                acted |= netpoll(0) > 0;
-            }
-        }
-        std::int64_t when = timers_.next_when();
-        if (when != never && !poller_active_.load(std::memory_order_acquire)) {
-            std::int64_t now = nanotime();
-            if (now - when > 1'000'000) acted |= timers_.run_expired(now) > 0;
-        }
-        delay_us = acted ? 20 : std::min<std::int64_t>(delay_us * 2, 10'000);
-    }
-}
-
-// A fault anywhere in the guard region of the running goroutine's stack (the stack_guard_size
-// bytes below it) is reported as Go reports a stack overflow ("fatal error: stack overflow", the
-// goroutine, exit status 2). Any other fault gets the default action. The handler runs on the
-// worker's alternate signal stack (worker_main sets it up; the faulting stack is full) and calls
-// only async-signal-safe functions (strlen, write, _exit, sigaction). Installed only where no
-// SIGSEGV handler exists yet (the sanitizers have their own, which report the overflow themselves).
-inline void scheduler::install_overflow_handler() noexcept {
-    struct sigaction old{};
-    if (::sigaction(SIGSEGV, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) return;
-    struct sigaction sa{};
-    sa.sa_sigaction = &scheduler::on_segv;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGSEGV, &sa, nullptr);
-}
-
-inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
-    worker* w = tls.w;
-    g* gp = w ? w->current : nullptr;
-    auto* addr = static_cast<char*>(info->si_addr);
-    if (gp && gp != &w->g0 && gp->stk.bottom && addr < gp->stk.bottom &&
-        addr >= gp->stk.bottom - static_cast<std::ptrdiff_t>(stack_guard_size)) {
-        // Only async-signal-safe calls from here on.
-        begin_dying();
-        auto put = [](const char* text) { [[maybe_unused]] auto r = ::write(2, text, std::strlen(text)); };
-        auto put_number = [&put](unsigned long long v) {
-            char digits[24];
-            int i = 23;
-            digits[i] = '\0';
-            do {
-                digits[--i] = static_cast<char>('0' + v % 10);
-                v /= 10;
-            } while (v);
-            put(digits + i);
-        };
-        put("runtime: goroutine stack exceeds its ");
-        put_number(gp->stk.size);
-        put("-byte limit\nfatal error: stack overflow\n\ngoroutine ");
-        put_number(gp->id);
-        put(" [running]:\ncreated by ");
-        put(gp->created_at.function);
-        put("\n\t");
-        put(gp->created_at.file);
-        put(":");
-        put_number(gp->created_at.line);
-        put("\n");
-        ::_exit(2);
-    }
-    struct sigaction dfl{};
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    ::sigaction(SIGSEGV, &dfl, nullptr);  // returning re-runs the faulting access: default action
-}
-
-// --- diagnostics --------------------------------------------------------------------------
-
-inline void scheduler::register_thread(g* rec) {
-    std::lock_guard<spinlock> hold(threads_lock_);
-    threads_.push_back(rec);
-}
-
-inline void scheduler::enter_runtime_thread(const char* name) {
-    ::pthread_setname_np(::pthread_self(), name);
-    const long tid = static_cast<long>(::syscall(SYS_gettid));
-    std::lock_guard<spinlock> hold(threads_lock_);
-    runtime_tids_.push_back(tid);
-}
-
-inline void scheduler::leave_runtime_thread() noexcept {
-    const long tid = static_cast<long>(::syscall(SYS_gettid));
-    std::lock_guard<spinlock> hold(threads_lock_);
-    runtime_tids_.erase(std::remove(runtime_tids_.begin(), runtime_tids_.end(), tid), runtime_tids_.end());
-}
-
-inline void scheduler::unregister_thread(g* rec) noexcept {
-    std::lock_guard<spinlock> hold(threads_lock_);
-    threads_.erase(std::remove(threads_.begin(), threads_.end(), rec), threads_.end());
-}
-
-inline void scheduler::poke_sysmon() noexcept {
-    if (sysmon_sleeping_.load(std::memory_order_seq_cst)) {
-        sysmon_word_.store(1, std::memory_order_release);
-        futex_wake(sysmon_word_);
-    }
-}
-
-// all_asleep: Go's checkdead. True when nothing can ever run again: every worker idle with
-// every queue empty, the main thread parked in gocsp, every other plain thread known to gocsp
-// parked, no goroutine waiting on a timer, the network or a blocking call, and no thread in the
-// process that gocsp does not know (it could still send on a channel).
-inline bool scheduler::all_asleep() noexcept {
-    if (npidle_.load(std::memory_order_seq_cst) != nworkers_ || !global_.empty()) return false;
-    for (int i = 0; i < nworkers_; ++i)
-        if (!workers_[i].runq.empty()) return false;
-    if (timers_.next_when() != never || netpoll_waiters_.load(std::memory_order_seq_cst) != 0) return false;
-    bool main_parked = false, all_parked = true;
-    std::vector<long> known;
-    {
-        std::lock_guard<spinlock> hold(threads_lock_);
-        for (g* rec : threads_) {
-            bool parked = rec->status.load(std::memory_order_acquire) == g_status::waiting;
-            if (rec->id == 1) main_parked = parked;
-            all_parked = all_parked && parked;
-            known.push_back(rec->tid);
-        }
-        known.insert(known.end(), runtime_tids_.begin(), runtime_tids_.end());
-    }
-    if (!main_parked || !all_parked) return false;
-    bool waiting_on_outside = false;
-    gslot_pool_.for_each([&](g* gp) {
-        wait_reason r = gp->reason.load(std::memory_order_relaxed);
-        if (gp->status.load(std::memory_order_acquire) != g_status::waiting || r == wait_reason::sleep ||
-            r == wait_reason::io_wait || r == wait_reason::blocking_call)
-            waiting_on_outside = true;
-    });
-    if (waiting_on_outside) return false;
-    // Every thread of the process must be the runtime's own, a parked plain thread, or a
-    // sanitizer's helper: any other thread could still send on a channel (it need not have
-    // touched gocsp yet), so it holds the verdict back.
-    DIR* dir = ::opendir("/proc/self/task");
-    if (!dir) return false;
-    std::vector<long> unknown;
-    long lowest = 0;  // the lowest thread id but main's
-    const long main_tid = ::getpid();
-    while (dirent* e = ::readdir(dir)) {
-        if (e->d_name[0] == '.') continue;
-        long tid = std::atol(e->d_name);
-        if (tid != main_tid && (lowest == 0 || tid < lowest)) lowest = tid;
-        if (std::find(known.begin(), known.end(), tid) == known.end()) unknown.push_back(tid);
-    }
-    ::closedir(dir);
-    if (GOCSP_TSAN_ENABLED && lowest != 0 && is_tsan_helper(lowest))
-        unknown.erase(std::remove(unknown.begin(), unknown.end(), lowest), unknown.end());
-    if (!unknown.empty()) return false;
-    return true;
-}
-
-// is_tsan_helper: whether thread tid may be ThreadSanitizer's background thread. TSan starts it
-// inside the process's first pthread_create, just before the thread asked for, so it has the
-// lowest thread id after main's (the caller checks that); it runs with every signal blocked,
-// which plain threads rarely do. It never touches a channel.
-inline bool scheduler::is_tsan_helper(long tid) noexcept {
-    char path[64], line[128];
-    std::snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
-    std::FILE* f = std::fopen(path, "r");
-    if (!f) return false;
-    unsigned long long blocked = 0;
-    bool found = false;
-    while (!found && std::fgets(line, sizeof line, f)) found = std::sscanf(line, "SigBlk: %llx", &blocked) == 1;
-    std::fclose(f);
-    constexpr unsigned long long every_blockable = 0x7ffbfeffULL;  // signals 1-31 but SIGKILL, SIGSTOP
-    return found && (blocked & every_blockable) == every_blockable;
-}
-
-inline void scheduler::report_deadlock() {
-    begin_dying();
-    std::fflush(stdout);
-    std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
-    dump(stderr);
-    std::fflush(stderr);
-    std::_Exit(2);
-}
-
-template <class Keep>
-void scheduler::dump(std::FILE* out, Keep keep) {
-    const std::int64_t now = coarse_now();
-    std::vector<g*> all;
-    for_each_g([&](g* gp) {
-        if (keep(gp)) all.push_back(gp);
-    });
-    std::sort(all.begin(), all.end(), [](g* a, g* b) { return a->id < b->id; });
-    for (g* gp : all) {
-        g_status st = gp->status.load(std::memory_order_acquire);
-        const char* state = st == g_status::waiting ? to_string(gp->reason.load(std::memory_order_relaxed)) : to_string(st);
-        std::fprintf(out, "goroutine %llu [%s", static_cast<unsigned long long>(gp->id), state);
-        const std::int64_t since = gp->wait_since.load(std::memory_order_relaxed);
-        if (st == g_status::waiting && since > 0) {
-            std::int64_t minutes = (now - since) / 60'000'000'000;
-            if (minutes >= 1) std::fprintf(out, ", %lld minutes", static_cast<long long>(minutes));
-        }
-        std::fputs("]:\n", out);
-        if (gp->thread) {
-            std::fputs(gp->id == 1 ? "main thread\n\n" : "a plain thread\n\n", out);
-        } else {
-            std::fprintf(out, "created by %s\n\t%s:%u\n\n", gp->created_at.function, gp->created_at.file,
-                         gp->created_at.line);
-        }
-    }
-}
-
-// SIGQUIT asks sysmon (which may sleep) for a dump; the handler itself only sets a flag and
-// wakes it. Installed only where the signal still has its default action.
-inline void scheduler::install_sigquit_handler() noexcept {
-    struct sigaction old{};
-    if (::sigaction(SIGQUIT, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) return;
-    struct sigaction sa{};
-    sa.sa_handler = [](int) {
-        sigquit_pending_.store(1, std::memory_order_release);
-        scheduler& self = get();  // exists: the handler is installed by its constructor
-        self.sysmon_word_.store(1, std::memory_order_release);
-        futex_wake(self.sysmon_word_);
-    };
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGQUIT, &sa, nullptr);
-}
+// --- the end -------------------------------------------------------------------------------
 
 inline void scheduler::halt(worker* w) noexcept {
     if (w) w->halted.store(true, std::memory_order_release);
@@ -1372,3 +1087,11 @@ void spawn(std::size_t stack_size, const source_location& loc, F&& f, Args&&... 
 }
 
 }  // namespace gocsp::detail
+
+// The scheduler's other concerns, one header each (they define members declared above).
+#include "main_worker.hpp"
+#include "poller.hpp"
+#include "signals.hpp"
+#include "sysmon.hpp"
+#include "checkdead.hpp"
+#include "traceback.hpp"

@@ -230,7 +230,7 @@ private:
 
     const std::size_t size_;  // usable bytes of each stack
     const std::size_t slot_;  // size_ plus the guard region
-    spinlock lock_;           // protects everything below
+    spinlock lock_{lock_rank::stack_pool};  // protects everything below
     std::deque<char*> warm_;       // free stacks with their memory: a LIFO at the back, oldest first
     std::vector<char*> trimmed_;   // free stacks whose memory was given back
     std::size_t carved_ = 0;

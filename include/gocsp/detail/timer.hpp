@@ -155,7 +155,7 @@ private:
         }
     }
 
-    mutable spinlock lock_;  // protects heap_ and every pending timer's index
+    mutable spinlock lock_{lock_rank::timer_heap};  // protects heap_ and every pending timer's index
     std::vector<entry> heap_;
     std::atomic<std::int64_t> next_when_{never};
 };
