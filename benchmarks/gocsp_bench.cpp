@@ -6,15 +6,16 @@
 // The same workloads exist in Go (peers/go), with std::thread (peers/thread) and with
 // Boost.Fiber (peers/fiber), each printing the same line; benchmarks/run.sh compares them.
 // Each workload here uses only gocsp's public API, and runs in a goroutine, as the Go twin's
-// runs in its main goroutine (except burst, which measures main()'s own thread).
+// runs in its main goroutine - or, with GOCSP_BENCH_IN=main (the gocsp_bench_main wrapper), in
+// main() itself, as a program ported from Go runs it (burst always measures main()'s thread).
 #include "common.hpp"
 #include "server_workloads.hpp"
 
 #include <gocsp/gocsp.hpp>
 
-#include <boost/context/detail/fcontext.hpp>
 #include "sync_workloads.hpp"
 
+#include <boost/context/detail/fcontext.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -340,11 +341,11 @@ const bench::workload workloads[] = {
     {"rawswitch", 10'000'000, rawswitch},
     {"echo", 1'000, echo},             {"timers", 10'000, timers},       {"burst", 100'000, burst},
     {"fanout", 1'000, bench::fanout},  {"churn", 100, bench::churn},     {"walk", 100'000, bench::walk},
-};
     {"mutex_uncontended", 10'000'000, bench::mutex_workload<bench::gocsp_sync, 1>},
     {"mutex2", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 2>},
     {"mutex8", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 8>},
     {"mutex1000", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 1000>},
+};
 
 }  // namespace
 
@@ -354,7 +355,11 @@ int main(int argc, char** argv) {
         [](const bench::workload& w, long n) {
             if (std::strcmp(w.name, "yield") == 0) gocsp::set_maxprocs(1);
             if (std::strcmp(w.name, "burst") == 0) return w.run(n);  // on main's thread: see burst
-            // The body runs in a goroutine, as a Go program's main does (on one of the P workers).
+            // GOCSP_BENCH_IN=main: the body runs in main() itself, as a program ported from Go
+            // does its work in main (the runner gocsp_bench_main sets it).
+            if (const char* where = std::getenv("GOCSP_BENCH_IN"); where && std::strcmp(where, "main") == 0)
+                return w.run(n);
+            // Else the body runs in a goroutine (on one of the P workers).
             result r{};
             gocsp::wait_group done;
             done.add(1);

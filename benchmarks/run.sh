@@ -8,7 +8,8 @@
 # packages; needs root or sudo), builds the runners in Release, then runs every workload
 # alternating between the implementations (BENCH_RUNS rounds each, default 3; 1 with --quick),
 # and the scaling sweeps: spawn and parked at 10^3..10^6 goroutines, pingpong and mpmc1024 with
-# 1, 2, 4 and 8 worker threads, echo at 10..10000 connections; then burst (round trips right
+# 1, 2, 4 and 8 worker threads, echo at 10..10000 connections, the channel workloads written in
+# main() (gocsp_bench_main) beside a goroutine and Go; then burst (round trips right
 # after 100,000 goroutines exit) against Go alone, with twice the rounds (its figure is a worst
 # case, the noisiest kind); then the server workloads (fanout at 10..5000 subscribers, churn,
 # walk) against Go alone, once on the quiet machine and once beside a busy loop per core. A full
@@ -120,6 +121,16 @@ started=$(date +%s)
 gocsp_log "main table ($runs round(s))"
 "${compare[@]}" "${peers[@]}" "${main_n[@]}" --exclude burst --exclude fanout --exclude churn --exclude walk \
     --title "All workloads" --json "$results/1-main.json"
+# The channel workloads as a program ported from Go writes them: in main() itself (the runner
+# gocsp_bench_main), beside the same code in a goroutine, and Go (whose main is a goroutine).
+main_peers=(--peer main="$bin/gocsp_bench_main")
+for ((i = 0; i < ${#peers[@]}; i += 2)); do
+    case ${peers[i + 1]} in go=*) main_peers+=("${peers[i]}" "${peers[i + 1]}") ;; esac
+done
+gocsp_log "channel workloads from main() ($runs round(s))"
+"${compare[@]}" "${main_peers[@]}" "${main_n[@]}" \
+    --title "From main(): the channel workloads written in main(), beside a goroutine and Go" \
+    --json "$results/1-from-main.json" pingpong spawn skynet spsc0 spsc1 spsc1024 mpmc0 mpmc1024 select4 sieve
 gocsp_log "spawn and parked at N = $spawn_n"
 "${compare[@]}" "${peers[@]}" --sweep-n "$spawn_n" \
     --title "Cost of a goroutine: spawn and parked memory against N" --json "$results/2-spawn.json" \
