@@ -105,6 +105,25 @@ std::vector<std::string> read_lines(Source& p, int n) {
     return lines;
 }
 
+// bad_flags: a program run with flag values it refuses, and the error it must print.
+struct bad_flags {
+    const char* program;
+    std::vector<std::string> args;
+    std::string error;
+};
+
+// check_bad_flags: each program exits with status 2, prints nothing on stdout, and its error,
+// then the usage, on stderr.
+void check_bad_flags(const std::vector<bad_flags>& cases) {
+    for (const bad_flags& c : cases) {
+        INFO(c.program << " " << c.args[0] << " " << c.args[1]);
+        process p(example_path(c.program), c.args);
+        REQUIRE(p.wait(20s) == 2);
+        CHECK(p.take() == "");
+        CHECK(p.take(process::err).rfind(c.error + "\nUsage of ", 0) == 0);
+    }
+}
+
 std::set<std::string> as_set(const std::vector<std::string>& lines, std::size_t from, std::size_t n) {
     return {lines.begin() + static_cast<long>(from), lines.begin() + static_cast<long>(from + n)};
 }
@@ -303,11 +322,6 @@ TEST_CASE("spinner: the result is the last thing printed, on every run") {
 }
 
 TEST_CASE("countdowns: a tick that is not positive, a negative count or a wait past the longest duration is a flag error") {
-    struct bad_flags {
-        const char* program;
-        std::vector<std::string> args;
-        std::string error;
-    };
     const std::vector<bad_flags> cases{
         {"countdown3", {"-tick", "0"}, R"(invalid value "0" for flag -tick: non-positive interval)"},
         {"countdown3", {"-tick", "-1s"}, R"(invalid value "-1s" for flag -tick: non-positive interval)"},
@@ -319,14 +333,7 @@ TEST_CASE("countdowns: a tick that is not positive, a negative count or a wait p
          R"(invalid value "5000000" for flag -n: 5000000 ticks of 1h0m0s are longer than the longest duration, )"
          "2562047h47m16.854775807s"},
     };
-    for (const bad_flags& c : cases) {
-        INFO(c.program << " " << c.args[0] << " " << c.args[1]);
-        process p(example_path(c.program), c.args);
-        REQUIRE(p.wait(20s) == 2);
-        CHECK(p.take() == "");  // no countdown, no launch
-        const std::string err = p.take(process::err);
-        CHECK(err.rfind(c.error + "\nUsage of ", 0) == 0);
-    }
+    check_bad_flags(cases);  // no countdown, no launch
 }
 
 TEST_CASE("netcat's errors in Go's words: a write to a full device") {
@@ -577,11 +584,6 @@ TEST_CASE("reverb3, clockwall and ftpd answer -h, and refuse bad flag values wit
         REQUIRE(help.wait(20s) == 0);
         CHECK(help.take(process::err).rfind("Usage of ", 0) == 0);
     }
-    struct bad_flags {
-        const char* program;
-        std::vector<std::string> args;
-        std::string error;
-    };
     const std::vector<bad_flags> cases{
         {"reverb3", {"-timeout", "0"}, R"(invalid value "0" for flag -timeout: non-positive timeout)"},
         {"reverb3", {"-timeout", "-1s"}, R"(invalid value "-1s" for flag -timeout: non-positive timeout)"},
@@ -591,12 +593,7 @@ TEST_CASE("reverb3, clockwall and ftpd answer -h, and refuse bad flag values wit
          R"(invalid value "/nonexistent/dir" for flag -root: open /nonexistent/dir: no such file or directory)"},
         {"ftpd", {"-root", "/etc/passwd"}, R"(invalid value "/etc/passwd" for flag -root: open /etc/passwd: not a directory)"},
     };
-    for (const bad_flags& c : cases) {
-        INFO(c.program << " " << c.args[0] << " " << c.args[1]);
-        process p(example_path(c.program), c.args);
-        REQUIRE(p.wait(20s) == 2);
-        CHECK(p.take(process::err).rfind(c.error + "\nUsage of ", 0) == 0);
-    }
+    check_bad_flags(cases);
 }
 
 namespace {
