@@ -17,11 +17,12 @@
 //     $ mandelbrot > mandelbrot.png
 //     $ GOCSP_MAXPROCS=1 mandelbrot -goroutines 1 > sequential.png   # the same pixels
 //
-// The speed-up, measured on a 2-core machine busy with other work (load average about 12), as
-// whole-process times, median of 10 runs of each alternating: 2.05 s with GOCSP_MAXPROCS=1,
-// 1.23 s with GOCSP_MAXPROCS=2 - 1.6 times as fast (the ratio of pairs ranged from 0.42 to
-// 0.88). The CPU time is the same either way, 0.34 s: the 1,024 goroutines and the wait cost
-// nothing measurable. The PNG encoding, a small part of it, stays sequential.
+// The speed-up could only be measured on a busy machine: 2 cores shared with other builds.
+// Whole-process times, median of 6 to 10 runs of each, alternating: under a load average of
+// about 12, 2.05 s with GOCSP_MAXPROCS=1 and 1.23 s with 2 (1.6 times as fast - partly the larger
+// share of a busy machine that two threads get); under a load of about 6, 0.40 s and 0.34 s (1.15
+// times). The CPU time is 0.32-0.34 s either way: the 1,024 goroutines and the wait cost nothing
+// measurable, so on two idle cores the rows should take about half as long as on one.
 #include "flags.hpp"
 
 #include <gocsp/gocsp.hpp>
