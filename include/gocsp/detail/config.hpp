@@ -65,20 +65,20 @@ inline void full_fence() noexcept {
 
 /// True in builds with assertions (no NDEBUG): the runtime then checks its invariants.
 #ifdef NDEBUG
-inline constexpr bool debug_build = false;
+constexpr bool debug_build = false;  // internal linkage: units may differ
 #else
-inline constexpr bool debug_build = true;
+constexpr bool debug_build = true;  // internal linkage: units may differ
 #endif
 
 /// True where the runtime checks its invariants (GOCSP_ASSERT, the lock ranks of spinlock.hpp):
 /// builds with assertions, and the sanitizer builds, whatever their build type. Define
 /// GOCSP_RUNTIME_CHECKS to 0 or 1 to decide yourself.
 #if defined(GOCSP_RUNTIME_CHECKS)
-inline constexpr bool runtime_checks = GOCSP_RUNTIME_CHECKS != 0;
+constexpr bool runtime_checks = GOCSP_RUNTIME_CHECKS != 0;
 #elif GOCSP_ASAN || GOCSP_TSAN
-inline constexpr bool runtime_checks = true;
+constexpr bool runtime_checks = true;
 #else
-inline constexpr bool runtime_checks = debug_build;
+constexpr bool runtime_checks = debug_build;
 #endif
 
 }  // namespace gocsp::detail

@@ -7,12 +7,17 @@
 // others little CPU.
 //
 // Lock ranks (Go's lockrank): the runtime's locks carry their place in the lock order that
-// scheduler.hpp states. Where runtime_checks is on (builds with assertions and the sanitizer
-// builds, config.hpp), every thread keeps the ranked locks it holds, and taking a lock of a rank
-// lower than one it holds - or of the same rank, unless the rank allows several at once in
-// address order (channels locked by select) - is a fatal error naming both. A lock released by
-// a park's after-switch function is released on the thread that took it (the switch does not
-// leave the thread), so the per-thread record stays exact. Unranked locks are not checked.
+// scheduler.hpp states. In a process where any translation unit was built with runtime_checks
+// (builds with assertions and the sanitizer builds, config.hpp), every thread keeps the ranked
+// locks it holds, and taking a lock of a rank lower than one it holds - or of the same rank,
+// unless the rank allows several at once in address order (channels locked by select) - is a
+// fatal error naming both. The switch is a run-time flag, not a compile-time one, so that units
+// built with and without NDEBUG (a test runner and the tests, a library and its user) run the
+// same lock and unlock code: a lock recorded by one and released by the other stays exact. A
+// lock released by a park's after-switch function is released on the thread that took it (the
+// switch does not leave the thread), so the per-thread record stays exact; the record is read
+// through a non-inlined accessor, since a goroutine may resume on another thread (runtime rule
+// 20). Unranked locks are not checked.
 #pragma once
 
 #include <atomic>
@@ -69,6 +74,8 @@ struct held_locks {
         if (count == capacity) check_failed("lock order: too many locks held at once", __FILE__, __LINE__);
         locks[count++] = {lock, rank};
     }
+    // A lock taken before the checks were switched on is not in the record: its release is
+    // ignored.
     void release(const void* lock) noexcept {
         for (int i = count - 1; i >= 0; --i) {
             if (locks[i].lock == lock) {
@@ -77,10 +84,29 @@ struct held_locks {
                 return;
             }
         }
-        check_failed("lock order: released a lock this thread does not hold", __FILE__, __LINE__);
     }
 };
 inline thread_local held_locks held_by_thread;
+
+/// held_locks_of_thread: the calling thread's record (never cached across a switch).
+GOCSP_NOINLINE inline held_locks& held_locks_of_thread() noexcept {
+    held_locks* h = &held_by_thread;
+    asm volatile("" ::: "memory");
+    return *h;
+}
+
+/// lock_ranks_on: whether this process checks lock ranks; switched on, for good, by every
+/// translation unit built with runtime_checks, as it starts.
+inline std::atomic<bool> lock_ranks_on{false};
+inline bool enable_lock_ranks() noexcept {
+    lock_ranks_on.store(true, std::memory_order_relaxed);
+    return true;
+}
+namespace {
+// One per translation unit (internal linkage, so units may differ): a checked unit switches the
+// checks on before main().
+[[maybe_unused]] const bool lock_ranks_requested = runtime_checks && enable_lock_ranks();
+}  // namespace
 
 class spinlock {
 public:
@@ -94,23 +120,24 @@ public:
         std::uint32_t expected = 0;
         const bool got = state_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
                                                         std::memory_order_relaxed);
-        if constexpr (runtime_checks)
-            if (got && rank_ != lock_rank::none) held_by_thread.acquire(this, rank_);
+        if (got && checked()) held_locks_of_thread().acquire(this, rank_);
         return got;
     }
     void lock() noexcept {
-        if constexpr (runtime_checks)
-            if (rank_ != lock_rank::none) held_by_thread.acquire(this, rank_);  // before spinning: a wrong order is reported, not deadlocked on
+        // Recorded before spinning: a wrong order is reported, not deadlocked on.
+        if (checked()) held_locks_of_thread().acquire(this, rank_);
         if (GOCSP_LIKELY(acquire())) return;
         lock_slow();
     }
     void unlock() noexcept {
-        if constexpr (runtime_checks)
-            if (rank_ != lock_rank::none) held_by_thread.release(this);
+        if (checked()) held_locks_of_thread().release(this);
         if (state_.exchange(0, std::memory_order_release) == 2) futex_wake(state_);
     }
 
 private:
+    bool checked() const noexcept {
+        return rank_ != lock_rank::none && GOCSP_UNLIKELY(lock_ranks_on.load(std::memory_order_relaxed));
+    }
     bool acquire() noexcept {
         std::uint32_t expected = 0;
         return state_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
