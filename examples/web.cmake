@@ -31,6 +31,17 @@ else()
 endif()
 # end crawl4, fetchfirst
 
+# mirror
+# Exercise 8.7: a concurrent mirror of a web site, its links rewritten to the local files
+# (mirror/local_path.hpp, mirror/rewrite.hpp). Same libraries as the crawlers.
+if(CURL_FOUND AND CRAWL_GUMBO_FOUND)
+    gocsp_add_example(NAME mirror SOURCES mirror.cpp LIBS CURL::libcurl PkgConfig::CRAWL_GUMBO)
+    target_include_directories(mirror PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+else()
+    message(WARNING "gocsp: libcurl or gumbo not found: the mirror example is not built")
+endif()
+# end mirror
+
 # thumbnail
 # gopl.io/ch8/thumbnail: thumbnails made in parallel (six versions of the loop). Decodes with
 # libjpeg(-turbo), libpng and giflib, encodes with libjpeg. Skipped, with a warning, when one is

@@ -44,6 +44,11 @@ public:
     /// the limit.
     std::vector<std::string> add(const found& list);
 
+    /// add_embedded: as add, for what a page embeds rather than links to (the mirror example's
+    /// images, scripts, style sheets, frames): they are at the page's own depth, so a page
+    /// within the limit always comes with them. list.page must have been visited.
+    std::vector<std::string> add_embedded(const found& list);
+
 private:
     // visit: link was found at depth d; appends it to out if it is new and within the limit,
     // and lowers the depth of a known link (revisiting what lies below it) if d is smaller.
@@ -52,6 +57,7 @@ private:
     int max_depth_;
     std::unordered_map<std::string, int> depth_;                            // URL -> smallest depth
     std::unordered_map<std::string, std::vector<std::string>> links_of_;    // with a limit only
+    std::unordered_map<std::string, std::vector<std::string>> embedded_of_; // with a limit only
 };
 
 // =============================================================================================
@@ -72,6 +78,17 @@ inline std::vector<std::string> seen_links::add(const found& list) {
     return unseen;
 }
 
+inline std::vector<std::string> seen_links::add_embedded(const found& list) {
+    std::vector<std::string> unseen;
+    const int d = depth_.at(list.page);
+    if (max_depth_ >= 0) {
+        auto& embedded = embedded_of_[list.page];
+        for (const std::string& link : list.links) embedded.push_back(without_fragment(link));
+    }
+    for (const std::string& link : list.links) visit(without_fragment(link), d, unseen);
+    return unseen;
+}
+
 inline void seen_links::visit(const std::string& link, int d, std::vector<std::string>& out) {
     if (max_depth_ >= 0 && d > max_depth_) return;
     auto [it, inserted] = depth_.try_emplace(link, d);
@@ -85,4 +102,6 @@ inline void seen_links::visit(const std::string& link, int d, std::vector<std::s
     it->second = d;
     if (const auto page = links_of_.find(link); page != links_of_.end())
         for (const std::string& below : page->second) visit(below, d + 1, out);
+    if (const auto page = embedded_of_.find(link); page != embedded_of_.end())
+        for (const std::string& inside : page->second) visit(inside, d, out);
 }

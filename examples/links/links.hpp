@@ -83,7 +83,7 @@ struct response {
     std::string status_line;   // "404 Not Found" (Go's resp.Status), from the last status line
     std::string content_type;  // the Content-Type header, "" if none
     std::string final_url;     // the URL the response came from, after redirects
-    std::string body;          // the body of a 200 text/html response, else ""
+    std::string body;          // the body of a 200 text/html response (any 200 one with any_type), else ""
 };
 
 /// status_text: the standard reason phrase of an HTTP status code, for responses that carry
@@ -157,7 +157,8 @@ struct transfer {
     CURL* handle = nullptr;
     response r;
     bool judged = false;  // the first body bytes came and the response was judged
-    bool wanted = false;  // 200 and text/html: the body is kept
+    bool wanted = false;  // 200 and text/html (any type with any_type): the body is kept
+    bool any_type = false;  // keep a 200 response's body whatever its Content-Type
     stop_t stop = none;
 };
 
@@ -173,7 +174,7 @@ inline std::size_t on_body(char* data, std::size_t, std::size_t n, void* p) {
         const char* type = nullptr;
         curl_easy_getinfo(t.handle, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_getinfo(t.handle, CURLINFO_CONTENT_TYPE, &type);
-        t.wanted = status == 200 && type && is_html(type);
+        t.wanted = status == 200 && (t.any_type || (type && is_html(type)));
     }
     if (!t.wanted) {
         t.stop = transfer::unwanted;
@@ -336,8 +337,9 @@ inline void configure(CURL* h, const std::string& url, char* error, transfer& t)
 
 /// get: checks url, performs the request, blocking the calling thread; throws Go's "Get ..."
 /// error when no response came, and "getting <url>: body larger than 32 MB" for an HTML body
-/// over max_body_bytes.
-inline response get(const std::string& url) {
+/// over max_body_bytes. With any_type, the body of a 200 response is kept whatever its
+/// Content-Type (the mirror example saves images too), to the same limit.
+inline response get(const std::string& url, bool any_type = false) {
     check_url(url);
     static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any handle
     if (init != CURLE_OK) throw std::runtime_error("Get \"" + url + "\": " + curl_easy_strerror(init));
@@ -347,6 +349,7 @@ inline response get(const std::string& url) {
     CURL* h = handle.get();
     transfer t;
     t.handle = h;
+    t.any_type = any_type;
     char error[CURL_ERROR_SIZE] = "";
     configure(h, url, error, t);
 

@@ -46,3 +46,15 @@ if(CURL_FOUND AND CRAWL_TEST_GUMBO_FOUND)
         WORKERS 1 2 TIMEOUT 300 LABELS examples)
 endif()
 # end crawl4, fetchfirst
+
+# mirror
+# The mirror test drives the example against sites served in the test process, and calls its
+# URL mapping and HTML rewriting (examples/mirror/) directly: it links libcurl and gumbo too.
+if(CURL_FOUND AND CRAWL_TEST_GUMBO_FOUND)
+    pkg_check_modules(MIRROR_TEST_GUMBO QUIET IMPORTED_TARGET gumbo)
+    gocsp_add_example_test(NAME mirror_test SOURCES examples/mirror_test.cpp
+        WORKERS 1 2 TIMEOUT 300 LABELS examples)
+    target_link_libraries(mirror_test PRIVATE CURL::libcurl PkgConfig::MIRROR_TEST_GUMBO)
+    target_include_directories(mirror_test PRIVATE ${gocsp_SOURCE_DIR}/examples)
+endif()
+# end mirror
