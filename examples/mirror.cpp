@@ -10,7 +10,9 @@
 // http and https alike - are fetched: the pages its <a> and <area> elements link to, and what
 // its pages embed (images, scripts, style sheets, frames: src attributes and <link href>),
 // which are saved whatever their type; -depth N follows links at most N deep, and a page
-// within the limit always comes with what it embeds. Each URL is printed as it is fetched.
+// within the limit always comes with what it embeds. Each URL is printed as it is fetched. A
+// redirect is followed wherever it leads, as Go's http.Get follows it: what it leads to is saved
+// under the URL that was asked for, and its links are resolved against where it came from.
 //
 // Each resource goes to the file mirror/local_path.hpp gives it below DIR (default: the host's
 // name): "/" to index.html, "/doc/" and "/doc" to doc/index.html, "/img/logo.png" to
@@ -22,9 +24,9 @@
 //
 // Errors are Go's log.Print lines on stderr, and the mirror goes on: a page that cannot be
 // fetched (no answer, a status other than 200, a body over the limit) or written ("mkdir
-// DIR/a: not a directory" where "/a" was saved as a file). A usage error - no URL, or more than
-// one - prints the usage and exits with status 2; a URL that is not http or https, or a DIR
-// that cannot be made, exits with status 1.
+// DIR/v1.2: not a directory" where "/v1.2" was saved as a file before "/v1.2/a.html" came). A
+// usage error - no URL, more than one, a -concurrency below 1 - prints the usage and exits with
+// status 2; a URL that is not http or https, or a DIR that cannot be made, exits with status 1.
 //
 // The lesson, beyond crawl2's: the goroutines share nothing but channels. Each page's goroutine
 // fetches, rewrites and writes its own file (the file's name is decided by main, which hands
