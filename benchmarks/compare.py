@@ -8,7 +8,8 @@ gocsp, peer1, ... for --runs rounds) so that machine drift hits all of them
 alike. The result is a Markdown table of medians (min-max) and of the ratio
 peer/gocsp (> 1 means gocsp is faster, or leaner for `parked`, which compares
 bytes_per_goroutine instead of ns_per_op, or more punctual for `timers`, which compares
-median_late_us, or stalls less for `burst`, which compares worst_rtt_us).
+median_late_us, or stalls less for `burst`, which compares worst_rtt_us, or stops sooner
+for `cancel`, which compares p99_us).
 
 Sweeps: --sweep-n 1000,10000 runs every workload at each N; --workers 1,2,4 runs every
 workload with GOCSP_MAXPROCS, GOMAXPROCS and FIBER_THREADS set to each count in turn.
@@ -38,7 +39,8 @@ NONLINEAR = {"sieve"}
 # Workloads compared on a metric other than ns_per_op: name -> (field, unit).
 METRICS = {"parked": ("bytes_per_goroutine", "bytes/goroutine"),
            "timers": ("median_late_us", "us late, median"),
-           "burst": ("worst_rtt_us", "us, worst round trip")}
+           "burst": ("worst_rtt_us", "us, worst round trip"),
+           "cancel": ("p99_us", "us from cancel() to the call's return, p99")}
 DEFAULT_METRIC = ("ns_per_op", "ns/op")
 
 
@@ -357,7 +359,8 @@ def main(argv):
             print("- note: " + note)
     print()
     print("Ratio > 1 means gocsp is faster (for parked: uses less memory; for timers: wakes "
-          "closer to the deadline; for burst: a shorter worst round trip). "
+          "closer to the deadline; for burst: a shorter worst round trip; for cancel: returns "
+          "sooner after cancel()). "
           "%d run(s) each, alternated." % a.runs)
 
     if a.json:
@@ -548,7 +551,8 @@ def sweep_plot(doc, workload, path, xlabel):
 # How the verdict says that gocsp trails Go, by metric.
 BEHIND = {"parked": "uses more memory per goroutine than",
           "timers": "wakes later after a deadline than",
-          "burst": "has a longer worst round trip right after a burst than"}
+          "burst": "has a longer worst round trip right after a burst than",
+          "cancel": "takes longer from cancel() to the call's return than"}
 
 
 def read_sections(path):
@@ -606,7 +610,7 @@ def report(argv):
            "of the runs; a ratio is the peer's median divided by gocsp's from the same run: "
            "**above 1 means gocsp is ahead** (faster; for `parked`, less memory per goroutine; "
            "for `timers`, wakes closer to the deadline; for `burst`, a shorter worst round "
-           "trip).", ""]
+           "trip; for `cancel`, a call returns sooner after cancel()).", ""]
     if a.intro:
         with open(a.intro) as f:
             md += [f.read().rstrip(), ""]

@@ -8,6 +8,7 @@
 // Each workload here uses only gocsp's public API, and runs in a goroutine, as the Go twin's
 // runs in its main goroutine - or, with GOCSP_BENCH_IN=main (the gocsp_bench_main wrapper), in
 // main() itself, as a program ported from Go runs it (burst always measures main()'s thread).
+#include "cancel_workload.hpp"
 #include "common.hpp"
 #include "server_workloads.hpp"
 
@@ -345,6 +346,7 @@ const bench::workload workloads[] = {
     {"mutex2", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 2>},
     {"mutex8", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 8>},
     {"mutex1000", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 1000>},
+    {"cancel", 1'000, bench::cancel},
 };
 
 }  // namespace

@@ -11,7 +11,8 @@
 # 1, 2, 4 and 8 worker threads, echo at 10..10000 connections, the channel workloads written in
 # main() (gocsp_bench_main) beside a goroutine and Go; then burst (round trips right
 # after 100,000 goroutines exit) against Go alone, with twice the rounds (its figure is a worst
-# case, the noisiest kind); then the server workloads (fanout at 10..5000 subscribers, churn,
+# case, the noisiest kind); then cancel (cancel() to the return of sleep, blocking, read, accept
+# and dial) against Go alone; then the server workloads (fanout at 10..5000 subscribers, churn,
 # walk) against Go alone, once on the quiet machine and once beside a busy loop per core. A full
 # run (3 rounds) took 8 minutes on a quiet 2-core machine before the server workloads (they add
 # about 3 minutes), three times as long under heavy load; --quick (or BENCH_QUICK=1) takes a few
@@ -119,7 +120,7 @@ compare=("$python" benchmarks/compare.py --gocsp "$bin/gocsp_bench" --runs "$run
 started=$(date +%s)
 
 gocsp_log "main table ($runs round(s))"
-"${compare[@]}" "${peers[@]}" "${main_n[@]}" --exclude burst --exclude fanout --exclude churn --exclude walk \
+"${compare[@]}" "${peers[@]}" "${main_n[@]}" --exclude burst --exclude cancel --exclude fanout --exclude churn --exclude walk \
     --title "All workloads" --json "$results/1-main.json"
 # The channel workloads as a program ported from Go writes them: in main() itself (the runner
 # gocsp_bench_main), beside the same code in a goroutine, and Go (whose main is a goroutine).
@@ -152,6 +153,12 @@ if [ ${#go_peer[@]} -gt 0 ]; then
     "$python" benchmarks/compare.py --gocsp "$bin/gocsp_bench" --runs "$((2 * runs))" \
         --timeout "${BENCH_TIMEOUT:-100}" "${go_peer[@]}" "${burst_n[@]}" \
         --title "Round trips right after a burst of goroutines exits" --json "$results/5-burst.json" burst
+    gocsp_log "cancel ($runs round(s))"
+    cancel_n=()
+    [ "$quick" = 1 ] && cancel_n=(--n cancel=100)
+    "${compare[@]}" "${go_peer[@]}" "${cancel_n[@]}" \
+        --title "Cancellation: from cancel() to the return of sleep, blocking, read, accept and dial" \
+        --json "$results/5-cancel.json" cancel
 fi
 
 if [ ${#go_peer[@]} -gt 0 ]; then

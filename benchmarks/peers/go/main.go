@@ -59,6 +59,7 @@ var workloads = []workload{
 	{"mutex2", 1_000_000, func(n int) (result, error) { return runMutex(n, 2) }},
 	{"mutex8", 1_000_000, func(n int) (result, error) { return runMutex(n, 8) }},
 	{"mutex1000", 1_000_000, func(n int) (result, error) { return runMutex(n, 1000) }},
+	{"cancel", 1_000, runCancel},
 }
 
 func usage() {
