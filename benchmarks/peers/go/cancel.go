@@ -29,7 +29,8 @@ import (
 //	dial      net.Dialer.DialContext to a listener whose backlog is full
 //
 // One op is one cancellation; the elapsed time is the sum of the measured latencies. Extra
-// fields as gocsp's: CALL_median_us, CALL_p99_us, CALL_max_us, then p99_us and max_us over all.
+// fields as gocsp's: CALL_median_us, CALL_p99_us, CALL_max_us, then p99_us, max_us and
+// over_10ms (how many took longer than 10 ms) over all.
 func runCancel(n int) (result, error) {
 	var all []time.Duration
 	var extra []string
@@ -154,11 +155,16 @@ func runCancel(n int) (result, error) {
 	}
 
 	var total time.Duration
+	over := 0
 	for _, v := range all {
 		total += v
+		if v > 10*time.Millisecond {
+			over++
+		}
 	}
 	sortDurations(all)
-	extra = append(extra, "p99_us="+usString(p99OfSorted(all)), "max_us="+usString(all[len(all)-1]))
+	extra = append(extra, "p99_us="+usString(p99OfSorted(all)), "max_us="+usString(all[len(all)-1]),
+		"over_10ms="+strconv.Itoa(over))
 	return result{elapsed: total, ops: len(all), extra: extra}, nil
 }
 
