@@ -23,26 +23,28 @@ inline bool scheduler::all_asleep() noexcept {
     for (int i = 0; i <= nworkers_; ++i)
         if (!workers_[i].runq.empty()) return false;
     if (timers_.next_when() != never || netpoll_waiters_.load(std::memory_order_seq_cst) != 0) return false;
-    bool main_parked = false, all_parked = true;
+    // Awake, or parked on something outside the channels that will wake it: a sleep, the
+    // network, a blocking call. Goroutines and thread records alike (main in gocsp::blocking is
+    // not deadlocked).
+    auto may_run = [](g* gp) {
+        const wait_reason r = gp->reason.load(std::memory_order_relaxed);
+        return gp->status.load(std::memory_order_acquire) != g_status::waiting || r == wait_reason::sleep ||
+               r == wait_reason::io_wait || r == wait_reason::blocking_call;
+    };
+    bool main_parked = false, threads_may_run = false;
     std::vector<long> known;
     {
         std::lock_guard<spinlock> hold(threads_lock_);
         for (g* rec : threads_) {
-            bool parked = rec->status.load(std::memory_order_acquire) == g_status::waiting;
-            if (rec->id == 1) main_parked = parked;
-            all_parked = all_parked && parked;
+            if (rec->id == 1) main_parked = rec->status.load(std::memory_order_acquire) == g_status::waiting;
+            threads_may_run = threads_may_run || may_run(rec);
             known.push_back(rec->tid);
         }
         known.insert(known.end(), runtime_tids_.begin(), runtime_tids_.end());
     }
-    if (!main_parked || !all_parked) return false;
+    if (!main_parked || threads_may_run) return false;
     bool waiting_on_outside = false;
-    gslot_pool_.for_each([&](g* gp) {
-        wait_reason r = gp->reason.load(std::memory_order_relaxed);
-        if (gp->status.load(std::memory_order_acquire) != g_status::waiting || r == wait_reason::sleep ||
-            r == wait_reason::io_wait || r == wait_reason::blocking_call)
-            waiting_on_outside = true;
-    });
+    gslot_pool_.for_each([&](g* gp) { waiting_on_outside = waiting_on_outside || may_run(gp); });
     if (waiting_on_outside) return false;
     // Every thread of the process must be the runtime's own, a parked plain thread, or a
     // sanitizer's helper: any other thread could still send on a channel (it need not have
