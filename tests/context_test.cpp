@@ -82,7 +82,7 @@ bool cancelled_promptly(const cancel_stamp& at) {
 
 }  // namespace
 
-TEST_CASE("background and todo never end; errors read as Go's") {
+TEST_CASE("background and todo never end, errors read as Go's") {
     for (const gocsp::context& ctx : {gocsp::background(), gocsp::todo(), gocsp::context()}) {
         REQUIRE_FALSE(ctx.err());
         REQUIRE(ctx.done().is_nil());
@@ -98,7 +98,7 @@ TEST_CASE("background and todo never end; errors read as Go's") {
     REQUIRE(std::string(gocsp::context_error().what()).empty());
 }
 
-TEST_CASE("with_cancel: cancel ends the context and its children, once; not its parent") {
+TEST_CASE("with_cancel: cancel ends the context and its children, once, not its parent") {
     auto [parent, cancel_parent] = gocsp::with_cancel(gocsp::background());
     auto [child, cancel_child] = gocsp::with_cancel(parent);
     auto [grandchild, cancel_grandchild] = gocsp::with_cancel(gocsp::with_value(child, depth_key, 2));
@@ -159,7 +159,7 @@ TEST_CASE("done() from a plain thread") {
     REQUIRE(ctx.err() == gocsp::context::canceled);
 }
 
-TEST_CASE("with_timeout / with_deadline: the deadline ends the context; cancel first stops the timer") {
+TEST_CASE("with_timeout / with_deadline: the deadline ends the context, cancel first stops the timer") {
     SECTION("the timeout passes") {
         auto [ctx, cancel] = gocsp::with_timeout(gocsp::background(), 20ms);
         REQUIRE(ctx.deadline());
@@ -214,7 +214,7 @@ TEST_CASE("with_timeout / with_deadline: the deadline ends the context; cancel f
     }
 }
 
-TEST_CASE("with_value: the nearest value of a key; other keys pass through") {
+TEST_CASE("with_value: the nearest value of a key, other keys pass through") {
     gocsp::context a = gocsp::with_value(gocsp::background(), user_key, "alice");
     gocsp::context b = gocsp::with_value(a, depth_key, 1);
     auto [c, cancel] = gocsp::with_cancel(b);
@@ -251,7 +251,7 @@ TEST_CASE("dropping contexts frees them, cancelled or not, while their parent li
     cancel_parent();
 }
 
-TEST_CASE("copies are one context; concurrent cancels from many goroutines end it once", "[workers]") {
+TEST_CASE("copies are one context, concurrent cancels from many goroutines end it once", "[workers]") {
     for (int round = 0; round < 50; ++round) {
         auto [root, cancel_root] = gocsp::with_cancel(gocsp::background());
         std::vector<gocsp::context> kids;
@@ -305,7 +305,7 @@ TEST_CASE("sleep_for / sleep_until with a context", "[workers]") {
     cancel();
 }
 
-TEST_CASE("blocking(ctx, f): the caller returns with ctx's error; f runs on and its result is dropped", "[workers]") {
+TEST_CASE("blocking(ctx, f): the caller returns with ctx's error, f runs on and its result is dropped", "[workers]") {
     // f waits on a std::promise-like gate that only the test opens.
     auto gate = std::make_shared<std::atomic<bool>>(false);
     auto finished = std::make_shared<std::atomic<int>>(0);
@@ -357,7 +357,7 @@ TEST_CASE("blocking(ctx, f): the caller returns with ctx's error; f runs on and 
     });
 }
 
-TEST_CASE("net: read, write and accept stop when their context is cancelled; the conn stays usable", "[workers]") {
+TEST_CASE("net: read, write and accept stop when their context is cancelled, the conn stays usable", "[workers]") {
     in_goroutine([] {
         net::listener ln = net::listen("tcp", "127.0.0.1:0");
         // accept: cancelled while parked.
@@ -539,7 +539,7 @@ TEST_CASE("errgroup: wait returns the first error and cancels the context", "[wo
     }
 }
 
-TEST_CASE("errgroup: set_limit bounds the goroutines at work; try_go does not wait", "[workers]") {
+TEST_CASE("errgroup: set_limit bounds the goroutines at work, try_go does not wait", "[workers]") {
     gocsp::errgroup g;
     g.set_limit(3);
     std::atomic<int> active{0}, peak{0};

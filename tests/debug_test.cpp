@@ -58,7 +58,7 @@ TEST_CASE("leaked or sleeping goroutines are not a deadlock while main can go on
     REQUIRE(r.out == "asia\ndone\n");
 }
 
-TEST_CASE("SIGQUIT prints every goroutine and exits 2; or runs on if asked") {
+TEST_CASE("SIGQUIT prints every goroutine and exits 2, or runs on if asked") {
     auto r = gocsp_test::run_program("sigquit_dump");
     INFO("stderr: " << r.err);
     REQUIRE(r.exit_code == 2);

@@ -267,7 +267,7 @@ TEST_CASE("shared_mutex: readers and a writer wait as plain threads too") {
     REQUIRE(sum == 21);
 }
 
-TEST_CASE("once: runs the function once; a throwing call leaves it not done") {
+TEST_CASE("once: runs the function once, a throwing call leaves it not done") {
     gocsp::once o;
     int runs = 0;
     REQUIRE_THROWS_AS(o.call([&] {

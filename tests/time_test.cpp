@@ -116,7 +116,7 @@ TEST_CASE("a ticker stopped inside a loop leaves no timer or goroutine behind", 
     REQUIRE(t::tick(0ms).is_nil());
 }
 
-TEST_CASE("after_func runs its function in a goroutine; stop cancels it") {
+TEST_CASE("after_func runs its function in a goroutine, stop cancels it") {
     gocsp::chan<std::uint64_t> ran(1);
     auto tm = t::after_func(10ms, [ran] { ran.send(gocsp::goroutine_id()); });
     REQUIRE(tm.c.is_nil());
