@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
             times[r.index] = "closed";
             --open;
         }
-        std::fputs(("\r" + row(times, width)).c_str(), stdout);
+        std::fputs("\r", stdout);
+        std::fputs(row(times, width).c_str(), stdout);
         std::fflush(stdout);
     }
     std::fputs("\n", stdout);

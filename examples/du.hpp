@@ -230,7 +230,7 @@ inline int open_dir(const std::string& path) {
         }
         const bool last = end == path.size();
         std::string piece = path.substr(start, end - start);
-        if (piece.empty()) piece = "/";  // the root of an absolute path
+        if (piece.empty()) piece.assign(1, '/');  // the root of an absolute path
         const int fd = ::openat(dir, piece.c_str(), last ? flags : O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         const int err = errno;
         if (dir != AT_FDCWD) ::close(dir);
@@ -477,7 +477,10 @@ inline std::string join(std::string_view dir, std::string_view name) {
         else if (elem != ".." || !rooted) parts.push_back(elem);
     }
     std::string clean = rooted ? "/" : "";
-    for (std::size_t i = 0; i < parts.size(); ++i) clean += (i ? "/" : "") + std::string(parts[i]);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i) clean += '/';
+        clean += parts[i];
+    }
     return clean.empty() ? "." : clean;
 }
 
