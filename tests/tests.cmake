@@ -83,21 +83,19 @@ if(GOCSP_SANITIZE MATCHES "thread|address")
 endif()
 # The adversarial suite: what users do off the paths above (extreme sizes and durations,
 # element types that throw, bursts, plain threads that appear late), one file per area, built
-# as one translation unit (the runtime is compiled once for all of them). Where Go's behaviour
-# is the oracle, each test cites it.
+# as one translation unit (the runtime is compiled once for all of them), header-only: the mode
+# users get by default. Where Go's behaviour is the oracle, each test cites it.
 file(GLOB _gocsp_adversarial_sources CONFIGURE_DEPENDS
     "${CMAKE_CURRENT_SOURCE_DIR}/adversarial/*.cpp")
 gocsp_add_test(NAME adversarial SOURCES ${_gocsp_adversarial_sources}
-    WORKERS 1 2 8 TIMEOUT 180 LABELS adversarial)
+    WORKERS 1 2 8 TIMEOUT 180 LABELS adversarial HEADER_ONLY)
 set_target_properties(adversarial PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
 # The same suite built as a user's build with no build type is: no optimisation and no NDEBUG,
 # so the runtime's debug-build checks run (in the Release configuration only: the sanitizer
 # configurations build with their own flags).
 if(NOT GOCSP_SANITIZE)
     gocsp_add_test(NAME adversarial_debug SOURCES ${_gocsp_adversarial_sources}
-        WORKERS 2 TIMEOUT 300 LABELS adversarial)
+        WORKERS 2 TIMEOUT 300 LABELS adversarial HEADER_ONLY)
     set_target_properties(adversarial_debug PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
     target_compile_options(adversarial_debug PRIVATE -O0 -UNDEBUG)
-    # Its flags differ from the tests' precompiled header's (tests/CMakeLists.txt).
-    set_target_properties(adversarial_debug PROPERTIES DISABLE_PRECOMPILE_HEADERS ON)
 endif()

@@ -101,11 +101,13 @@ std::string dump_to_string(Keep keep) {
 
 }  // namespace detail
 
-inline void dump_goroutines(std::ostream& out) {
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL void dump_goroutines(std::ostream& out) {
     out << detail::dump_to_string([](detail::g*) { return true; });
 }
 
-inline goroutine_states count_goroutines() {
+GOCSP_DECL goroutine_states count_goroutines() {
     goroutine_states n;
     detail::scheduler::get().for_each_g([&](detail::g* gp) {
         if (gp->thread) return;
@@ -121,16 +123,16 @@ inline goroutine_states count_goroutines() {
 
 namespace testing {
 
-inline leak_check::leak_check() : timers_before_(detail::scheduler::get().pending_timers()) {
+GOCSP_DECL leak_check::leak_check() : timers_before_(detail::scheduler::get().pending_timers()) {
     detail::scheduler::get().for_each_g([&](detail::g* gp) {
         if (!gp->thread) before_.push_back(gp->id);
     });
     std::sort(before_.begin(), before_.end());
 }
 
-inline bool leak_check::is_new(std::uint64_t id) const { return !std::binary_search(before_.begin(), before_.end(), id); }
+GOCSP_DECL bool leak_check::is_new(std::uint64_t id) const { return !std::binary_search(before_.begin(), before_.end(), id); }
 
-inline std::vector<std::uint64_t> leak_check::leaked(std::chrono::milliseconds patience) const {
+GOCSP_DECL std::vector<std::uint64_t> leak_check::leaked(std::chrono::milliseconds patience) const {
     auto deadline = std::chrono::steady_clock::now() + patience;
     for (;;) {
         std::vector<std::uint64_t> ids;
@@ -142,7 +144,7 @@ inline std::vector<std::uint64_t> leak_check::leaked(std::chrono::milliseconds p
     }
 }
 
-inline std::string leak_check::report(std::chrono::milliseconds patience) const {
+GOCSP_DECL std::string leak_check::report(std::chrono::milliseconds patience) const {
     std::string out;
     if (!leaked(patience).empty())
         out = "goroutines leaked:\n\n" +
@@ -154,4 +156,7 @@ inline std::string leak_check::report(std::chrono::milliseconds patience) const 
 }
 
 }  // namespace testing
+
+#endif  // GOCSP_DEFINE_RUNTIME
+
 }  // namespace gocsp

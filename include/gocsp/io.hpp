@@ -286,7 +286,9 @@ struct file::state {
         : fd(f, kind, pd, false), name(n) {}
 };
 
-inline std::size_t file::read(std::span<char> buf) const {
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL std::size_t file::read(std::span<char> buf) const {
     if (!s_) throw std::system_error(EBADF, std::generic_category(), "read");
     const auto r = s_->fd.read(buf.data(), buf.size());
     if (r.status != gocsp::detail::io_status::ok)
@@ -294,39 +296,41 @@ inline std::size_t file::read(std::span<char> buf) const {
     return r.n;
 }
 
-inline void file::write(std::string_view data) const {
+GOCSP_DECL void file::write(std::string_view data) const {
     if (!s_) throw std::system_error(EBADF, std::generic_category(), "write");
     const auto r = s_->fd.write(data.data(), data.size());
     if (r.status != gocsp::detail::io_status::ok)
         throw std::system_error(r.err ? r.err : EBADF, std::generic_category(), "write " + s_->name);
 }
 
-inline int file::native_handle() const noexcept { return s_ ? s_->fd.fd() : -1; }
+GOCSP_DECL int file::native_handle() const noexcept { return s_ ? s_->fd.fd() : -1; }
 
-inline const std::string& file::name() const noexcept {
+GOCSP_DECL const std::string& file::name() const noexcept {
     static const std::string none;
     return s_ ? s_->name : none;
 }
 
 /// std_file: the file for a standard stream (made once; never destroyed, since goroutines may
 /// still wait on it while the program exits).
-inline file std_file(int fd, const char* name) {
+GOCSP_DECL file std_file(int fd, const char* name) {
     gocsp::detail::poll_desc* pd = nullptr;
     const auto kind = gocsp::detail::fd_core::classify(fd, pd);
     return file(std::make_shared<file::state>(fd, kind, pd, name));
 }
 
-inline file stdin_reader() {
+GOCSP_DECL file stdin_reader() {
     static const file* f = new file(std_file(0, "/dev/stdin"));
     return *f;
 }
-inline file stdout_writer() {
+GOCSP_DECL file stdout_writer() {
     static const file* f = new file(std_file(1, "/dev/stdout"));
     return *f;
 }
-inline file stderr_writer() {
+GOCSP_DECL file stderr_writer() {
     static const file* f = new file(std_file(2, "/dev/stderr"));
     return *f;
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::io

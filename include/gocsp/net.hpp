@@ -276,7 +276,25 @@ conn dial(const context& ctx, std::string_view network, std::string_view address
 // Implementation
 // =============================================================================================
 
-inline const char* to_string(error_kind k) noexcept {
+namespace detail {
+
+/// errno_text: Go's wording of an errno (defined below).
+GOCSP_DECL std::string errno_text(int e);
+
+/// deadline_ns: t as a nanotime() deadline: 0 for the zero time point (no deadline), 1 for
+/// one already passed (however long ago); one too far ahead saturates and never comes.
+template <class Clock, class Duration>
+std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t) {
+    if (t.time_since_epoch().count() == 0) return 0;
+    const std::int64_t left = gocsp::detail::nanoseconds_until(t);
+    return left <= 0 ? 1 : gocsp::detail::deadline_after(left);
+}
+
+}  // namespace detail
+
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL const char* to_string(error_kind k) noexcept {
     switch (k) {
         case error_kind::closed: return "closed";
         case error_kind::timeout: return "timeout";
@@ -308,7 +326,7 @@ struct conn_state {
 };
 
 /// errno_text: Go's wording of an errno: strerror, starting lower-case ("connection refused").
-inline std::string errno_text(int e) {
+GOCSP_DECL std::string errno_text(int e) {
     char buf[128];
     const char* s;
     // The GNU strerror_r returns the message; the XSI one fills buf. Support both.
@@ -323,7 +341,7 @@ inline std::string errno_text(int e) {
     return text;
 }
 
-inline error_kind kind_of(int e) noexcept {
+GOCSP_DECL error_kind kind_of(int e) noexcept {
     switch (e) {
         case ECONNREFUSED: return error_kind::refused;
         case ECONNRESET: return error_kind::reset;
@@ -337,7 +355,7 @@ inline error_kind kind_of(int e) noexcept {
 }
 
 /// op_error: Go's net.OpError message: "<op> <net> [<source>->]<addr>: <detail>".
-[[noreturn]] inline void throw_op(const char* op, const std::string& net, const std::string& source,
+[[noreturn]] GOCSP_DECL void throw_op(const char* op, const std::string& net, const std::string& source,
                                   const std::string& addr, error_kind kind, int err, const std::string& detail) {
     std::string what = std::string(op) + " " + net;
     if (!source.empty()) what += " " + source + "->" + addr;
@@ -349,7 +367,7 @@ inline error_kind kind_of(int e) noexcept {
 /// throw_status: the error of an operation that ended with r (syscall: the call named when a
 /// system call failed). A conn's messages name both ends ("read tcp L->R: ..."), a listener's
 /// (no remote address) only its own ("accept tcp 127.0.0.1:80: ...").
-[[noreturn]] inline void throw_status(const char* op, const char* syscall, const conn_state& s, const io_result& r) {
+[[noreturn]] GOCSP_DECL void throw_status(const char* op, const char* syscall, const conn_state& s, const io_result& r) {
     const std::string source = s.raddr.empty() ? std::string() : s.laddr;
     const std::string& addr = s.raddr.empty() ? s.laddr : s.raddr;
     switch (r.status) {
@@ -367,7 +385,7 @@ inline error_kind kind_of(int e) noexcept {
 
 /// zone_name: the IPv6 zone of scope id `scope` as Go prints it: the interface's name, its
 /// number if no interface has it, "" for none (0).
-inline std::string zone_name(std::uint32_t scope) {
+GOCSP_DECL std::string zone_name(std::uint32_t scope) {
     if (scope == 0) return "";
     char name[IF_NAMESIZE] = "";
     if (::if_indextoname(scope, name)) return name;
@@ -376,7 +394,7 @@ inline std::string zone_name(std::uint32_t scope) {
 
 /// zone_index: the scope id of IPv6 zone `zone`, as Go finds it: the interface of that name,
 /// else the number zone starts with, else 0.
-inline std::uint32_t zone_index(const std::string& zone) {
+GOCSP_DECL std::uint32_t zone_index(const std::string& zone) {
     if (const unsigned index = ::if_nametoindex(zone.c_str())) return index;
     std::uint32_t n = 0;
     for (char c : zone) {
@@ -388,7 +406,7 @@ inline std::uint32_t zone_index(const std::string& zone) {
 
 /// sockaddr_string: "1.2.3.4:80", "[::1]:80", "[fe80::1%eth0]:80" (IPv4-mapped IPv6 addresses
 /// as IPv4), as Go prints a TCPAddr. zone, if not empty, stands for the scope id's name.
-inline std::string sockaddr_string(const sockaddr* sa, const std::string& zone = "") {
+GOCSP_DECL std::string sockaddr_string(const sockaddr* sa, const std::string& zone = "") {
     char host[INET6_ADDRSTRLEN] = "";
     unsigned port = 0;
     if (sa->sa_family == AF_INET) {
@@ -411,7 +429,7 @@ inline std::string sockaddr_string(const sockaddr* sa, const std::string& zone =
     return "?";
 }
 
-inline std::string local_name(int fd) {
+GOCSP_DECL std::string local_name(int fd) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
@@ -419,7 +437,7 @@ inline std::string local_name(int fd) {
 }
 
 /// peer_name: the connected peer's address, or "" if the socket has none.
-inline std::string peer_name(int fd) {
+GOCSP_DECL std::string peer_name(int fd) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
@@ -435,7 +453,7 @@ struct endpoint {
     std::string str() const { return sockaddr_string(sa(), zone); }
 };
 
-inline endpoint make_v4(const in_addr& a, std::uint16_t port) {
+GOCSP_DECL endpoint make_v4(const in_addr& a, std::uint16_t port) {
     endpoint e;
     auto* in = reinterpret_cast<sockaddr_in*>(&e.ss);
     in->sin_family = AF_INET;
@@ -444,7 +462,7 @@ inline endpoint make_v4(const in_addr& a, std::uint16_t port) {
     e.len = sizeof(sockaddr_in);
     return e;
 }
-inline endpoint make_v6(const in6_addr& a, std::uint16_t port, std::uint32_t scope = 0) {
+GOCSP_DECL endpoint make_v6(const in6_addr& a, std::uint16_t port, std::uint32_t scope = 0) {
     endpoint e;
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&e.ss);
     in6->sin6_family = AF_INET6;
@@ -458,7 +476,7 @@ inline endpoint make_v6(const in6_addr& a, std::uint16_t port, std::uint32_t sco
 /// lookup_port: the TCP port of a service name (Go's lookupPort): the services database
 /// (/etc/services, through NSS, on the blocking pool: NSS may ask a server), then the few that
 /// Go knows without one. Names are matched in lower case, as Go does. -1 if unknown.
-inline int lookup_port(const std::string& service) {
+GOCSP_DECL int lookup_port(const std::string& service) {
     std::string name = service;
     for (char& c : name)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -503,13 +521,13 @@ std::uint16_t parse_port(std::string_view service, Fail fail) {
     return static_cast<std::uint16_t>(port);
 }
 
-[[noreturn]] inline void throw_address(const char* op, const std::string& net, const std::string& detail) {
+[[noreturn]] GOCSP_DECL void throw_address(const char* op, const std::string& net, const std::string& detail) {
     throw error(error_kind::address, 0, std::string(op) + " " + net + ": " + detail);
 }
 
 /// resolve: the endpoints of "host:port" for op ("dial" or "listen") on network net.
 /// Throws net::error (kind address) on a bad address, unknown network or host.
-inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::string_view address,
+GOCSP_DECL std::vector<endpoint> resolve(const char* op, std::string_view net, std::string_view address,
                                      const context* ctx = nullptr) {
     const std::string n(net);
     auto fail = [&](const std::string& detail) { throw_address(op, n, detail); };
@@ -610,16 +628,16 @@ inline std::vector<endpoint> resolve(const char* op, std::string_view net, std::
 }
 
 /// new_socket: a non-blocking, close-on-exec TCP socket, or -1 with errno.
-inline int new_socket(int family) noexcept { return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
+GOCSP_DECL int new_socket(int family) noexcept { return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0); }
 
-inline void set_nodelay(int fd) noexcept {
+GOCSP_DECL void set_nodelay(int fd) noexcept {
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 /// make_state: wraps a connected or listening socket (registers it with the poller). Closes fd
 /// and throws on failure.
-inline std::shared_ptr<conn_state> make_state(int fd, const std::string& net, const char* op,
+GOCSP_DECL std::shared_ptr<conn_state> make_state(int fd, const std::string& net, const char* op,
                                               const std::string& addr) {
     gocsp::detail::poll_desc* pd = gocsp::detail::pd_open(fd);
     if (!pd) {
@@ -658,32 +676,24 @@ struct op_cancel {
     }
 };
 
-/// deadline_ns: t as a nanotime() deadline: 0 for the zero time point (no deadline), 1 for
-/// one already passed (however long ago); one too far ahead saturates and never comes.
-template <class Clock, class Duration>
-std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t) {
-    if (t.time_since_epoch().count() == 0) return 0;
-    const std::int64_t left = gocsp::detail::nanoseconds_until(t);
-    return left <= 0 ? 1 : gocsp::detail::deadline_after(left);
-}
 
 }  // namespace detail
 
 // --- conn -------------------------------------------------------------------------------------
 
-inline detail::conn_state& conn::state(const char* op) const {
+GOCSP_DECL detail::conn_state& conn::state(const char* op) const {
     if (!state_) throw error(error_kind::system, EINVAL, std::string(op) + ": invalid argument (nil conn)");
     return *state_;
 }
 
-inline std::size_t conn::read(std::span<char> buf) const {
+GOCSP_DECL std::size_t conn::read(std::span<char> buf) const {
     auto& s = state("read");
     detail::io_result r = s.fd.read(buf.data(), buf.size());
     if (r.status != detail::io_status::ok) detail::throw_status("read", "read", s, r);
     return r.n;
 }
 
-inline std::size_t conn::read(const context& ctx, std::span<char> buf) const {
+GOCSP_DECL std::size_t conn::read(const context& ctx, std::span<char> buf) const {
     auto& s = state("read");
     detail::io_result r;
     {
@@ -694,7 +704,7 @@ inline std::size_t conn::read(const context& ctx, std::span<char> buf) const {
     return r.n;
 }
 
-inline void conn::write(const context& ctx, std::string_view data) const {
+GOCSP_DECL void conn::write(const context& ctx, std::string_view data) const {
     auto& s = state("write");
     detail::io_result r;
     {
@@ -704,15 +714,15 @@ inline void conn::write(const context& ctx, std::string_view data) const {
     if (r.status != detail::io_status::ok) detail::throw_status("write", "write", s, r);
 }
 
-inline void conn::write(std::string_view data) const {
+GOCSP_DECL void conn::write(std::string_view data) const {
     auto& s = state("write");
     detail::io_result r = s.fd.write(data.data(), data.size());
     if (r.status != detail::io_status::ok) detail::throw_status("write", "write", s, r);
 }
 
-inline bool conn::close() const noexcept { return state_ && state_->fd.close(); }
+GOCSP_DECL bool conn::close() const noexcept { return state_ && state_->fd.close(); }
 
-inline void conn::shutdown(int how) const {
+GOCSP_DECL void conn::shutdown(int how) const {
     auto& s = state("close");
     if (int err = s.fd.shutdown(how)) {
         const auto status = err == EBADF ? detail::io_status::closed : detail::io_status::error;
@@ -720,32 +730,32 @@ inline void conn::shutdown(int how) const {
     }
 }
 
-inline void conn::close_write() const { shutdown(SHUT_WR); }
-inline void conn::close_read() const { shutdown(SHUT_RD); }
+GOCSP_DECL void conn::close_write() const { shutdown(SHUT_WR); }
+GOCSP_DECL void conn::close_read() const { shutdown(SHUT_RD); }
 
-inline std::string conn::local_addr() const { return state("local_addr").laddr; }
-inline std::string conn::remote_addr() const { return state("remote_addr").raddr; }
+GOCSP_DECL std::string conn::local_addr() const { return state("local_addr").laddr; }
+GOCSP_DECL std::string conn::remote_addr() const { return state("remote_addr").raddr; }
 
-inline void conn::set_deadline_ns(unsigned modes, std::int64_t when) const {
+GOCSP_DECL void conn::set_deadline_ns(unsigned modes, std::int64_t when) const {
     auto& s = state("set_deadline");
     if (!s.fd.set_deadline(modes, when))
         detail::throw_status("set", "setdeadline", s, {0, detail::io_status::closed, 0});
 }
 
-inline int conn::native_handle() const noexcept {
+GOCSP_DECL int conn::native_handle() const noexcept {
     return state_ && !state_->fd.closing() ? state_->fd.fd() : -1;
 }
 
 // --- listener ---------------------------------------------------------------------------------
 
-inline detail::conn_state& listener::state(const char* op) const {
+GOCSP_DECL detail::conn_state& listener::state(const char* op) const {
     if (!state_) throw error(error_kind::system, EINVAL, std::string(op) + ": invalid argument (nil listener)");
     return *state_;
 }
 
-inline conn listener::accept() const { return accept_impl(nullptr); }
+GOCSP_DECL conn listener::accept() const { return accept_impl(nullptr); }
 
-inline conn listener::accept(const context& ctx) const {
+GOCSP_DECL conn listener::accept(const context& ctx) const {
     auto& s = state("accept");
     detail::op_cancel cancel(ctx, s.fd, gocsp::detail::io_mode::read);
     try {
@@ -757,7 +767,7 @@ inline conn listener::accept(const context& ctx) const {
     }
 }
 
-inline conn listener::accept_impl(const std::atomic<bool>* cancel) const {
+GOCSP_DECL conn listener::accept_impl(const std::atomic<bool>* cancel) const {
     auto& s = state("accept");
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
@@ -772,23 +782,23 @@ inline conn listener::accept_impl(const std::atomic<bool>* cancel) const {
     return conn(std::move(c));
 }
 
-inline bool listener::close() const noexcept { return state_ && state_->fd.close(); }
+GOCSP_DECL bool listener::close() const noexcept { return state_ && state_->fd.close(); }
 
-inline std::string listener::addr() const { return state("addr").laddr; }
+GOCSP_DECL std::string listener::addr() const { return state("addr").laddr; }
 
-inline void listener::set_deadline_ns(std::int64_t when) const {
+GOCSP_DECL void listener::set_deadline_ns(std::int64_t when) const {
     auto& s = state("set_deadline");
     if (!s.fd.set_deadline(1, when))
         detail::throw_status("set", "setdeadline", s, {0, detail::io_status::closed, 0});
 }
 
-inline int listener::native_handle() const noexcept {
+GOCSP_DECL int listener::native_handle() const noexcept {
     return state_ && !state_->fd.closing() ? state_->fd.fd() : -1;
 }
 
 // --- listen, dial -----------------------------------------------------------------------------
 
-inline listener listen(std::string_view network, std::string_view address) {
+GOCSP_DECL listener listen(std::string_view network, std::string_view address) {
     const std::string net(network);
     const auto eps = detail::resolve("listen", network, address);
     int first_err = 0;
@@ -833,7 +843,7 @@ inline listener listen(std::string_view network, std::string_view address) {
 
 namespace detail {
 /// dial: net::dial, stopping when *ctx ends if ctx is not null.
-inline conn dial(const context* ctx, std::string_view network, std::string_view address) {
+GOCSP_DECL conn dial(const context* ctx, std::string_view network, std::string_view address) {
     const std::string net(network);
     auto canceled = [&] {  // Go's mapErr(ctx.Err())
         const bool timeout = ctx->err().timeout();
@@ -885,10 +895,12 @@ inline conn dial(const context* ctx, std::string_view network, std::string_view 
 }
 }  // namespace detail
 
-inline conn dial(std::string_view network, std::string_view address) { return detail::dial(nullptr, network, address); }
+GOCSP_DECL conn dial(std::string_view network, std::string_view address) { return detail::dial(nullptr, network, address); }
 
-inline conn dial(const context& ctx, std::string_view network, std::string_view address) {
+GOCSP_DECL conn dial(const context& ctx, std::string_view network, std::string_view address) {
     return detail::dial(&ctx, network, address);
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::net

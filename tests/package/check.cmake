@@ -55,11 +55,13 @@ run("build consumer" ${CMAKE_COMMAND} --build ${WORK_DIR}/build --config ${CONFI
 
 # Single-config generators put the executable at the top of the build tree, multi-config ones
 # in a <config>/ subdirectory.
-set(exe "${WORK_DIR}/build/consumer")
-if(NOT EXISTS "${exe}")
-    set(exe "${WORK_DIR}/build/${CONFIG}/consumer")
-endif()
-run("run consumer" ${exe})
+foreach(program IN ITEMS consumer consumer_compiled)
+    set(exe "${WORK_DIR}/build/${program}")
+    if(NOT EXISTS "${exe}")
+        set(exe "${WORK_DIR}/build/${CONFIG}/${program}")
+    endif()
+    run("run ${program}" ${exe})
+endforeach()
 
 # A project that adds gocsp with add_subdirectory() installs nothing of gocsp's into its own
 # prefix (GOCSP_INSTALL is off for a subproject).

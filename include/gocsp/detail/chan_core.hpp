@@ -266,7 +266,9 @@ private:
 // Implementation
 // =============================================================================================
 
-inline chan_core* chan_core::make(const elem_ops* ops, std::size_t capacity) {
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL chan_core* chan_core::make(const elem_ops* ops, std::size_t capacity) {
     const std::size_t align = std::max(ops->align, alignof(chan_core));
     const std::size_t header = round_up(sizeof(chan_core), ops->align);
     // Go's makechan: the buffer's size must not overflow and must stay below maxAlloc, and the
@@ -279,7 +281,7 @@ inline chan_core* chan_core::make(const elem_ops* ops, std::size_t capacity) {
     return ::new (mem) chan_core(ops, capacity, static_cast<char*>(mem) + header);
 }
 
-GOCSP_NOINLINE inline void chan_core::destroy() noexcept {
+GOCSP_NOINLINE GOCSP_DECL void chan_core::destroy() noexcept {
     std::size_t n = count_.load(std::memory_order_relaxed);
     if (!ops_->trivial) {
         for (std::size_t i = 0; i < n; ++i) ops_->destroy(slot((head_ + i) % cap_));
@@ -289,7 +291,7 @@ GOCSP_NOINLINE inline void chan_core::destroy() noexcept {
     ::operator delete(static_cast<void*>(this), std::align_val_t{align});
 }
 
-inline void chan_core::put(void* v, bool move) noexcept {
+GOCSP_DECL void chan_core::put(void* v, bool move) noexcept {
     std::size_t n = count_.load(std::memory_order_relaxed);
     std::size_t i = head_ + n;  // < 2 * cap_: a subtraction instead of a division
     void* dst = slot(i >= cap_ ? i - cap_ : i);
@@ -299,7 +301,7 @@ inline void chan_core::put(void* v, bool move) noexcept {
     count_.store(n + 1, std::memory_order_release);
 }
 
-inline void chan_core::take(void* dst) noexcept {
+GOCSP_DECL void chan_core::take(void* dst) noexcept {
     void* src = slot(head_);
     if (ops_->trivial) {
         if (dst) std::memcpy(dst, src, ops_->size);
@@ -311,14 +313,14 @@ inline void chan_core::take(void* dst) noexcept {
     count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_release);
 }
 
-inline void chan_core::transfer(void* dst, void* src, bool move) const noexcept {
+GOCSP_DECL void chan_core::transfer(void* dst, void* src, bool move) const noexcept {
     if (!dst) return;
     if (ops_->trivial) std::memcpy(dst, src, ops_->size);
     else if (move) ops_->move_assign(dst, src);
     else ops_->copy_assign(dst, src);
 }
 
-inline void chan_core::recv_from_sender(waiter* w, void* dst) noexcept {
+GOCSP_DECL void chan_core::recv_from_sender(waiter* w, void* dst) noexcept {
     if (cap_ == 0) {
         transfer(dst, w->elem, w->move);
     } else {
@@ -328,7 +330,7 @@ inline void chan_core::recv_from_sender(waiter* w, void* dst) noexcept {
     w->success = true;
 }
 
-inline bool chan_core::offer(void* v, bool move, waiter*& wake) noexcept {
+GOCSP_DECL bool chan_core::offer(void* v, bool move, waiter*& wake) noexcept {
     if (waiter* w = recvq_.pop()) {
         transfer(w->elem, v, move);
         w->success = true;
@@ -343,7 +345,7 @@ inline bool chan_core::offer(void* v, bool move, waiter*& wake) noexcept {
     return false;
 }
 
-inline bool chan_core::poll(void* dst, waiter*& wake) noexcept {
+GOCSP_DECL bool chan_core::poll(void* dst, waiter*& wake) noexcept {
     if (waiter* w = sendq_.pop()) {
         recv_from_sender(w, dst);
         wake = w;
@@ -358,11 +360,11 @@ inline bool chan_core::poll(void* dst, waiter*& wake) noexcept {
 }
 
 /// wake_peer: readies the goroutine an operation completed with (if any), after unlocking.
-inline void wake_peer(waiter* w) noexcept {
+GOCSP_DECL void wake_peer(waiter* w) noexcept {
     if (w) scheduler::get().ready(w->gp, true);
 }
 
-inline void chan_core::send(void* v, bool move) {
+GOCSP_DECL void chan_core::send(void* v, bool move) {
     lock_.lock();
     if (closed_.load(std::memory_order_relaxed)) {
         lock_.unlock();
@@ -383,7 +385,7 @@ inline void chan_core::send(void* v, bool move) {
     if (!me.success) throw panic_error("send on closed channel");
 }
 
-inline bool chan_core::recv(void* dst) {
+GOCSP_DECL bool chan_core::recv(void* dst) {
     lock_.lock();
     waiter* wake;
     if (poll(dst, wake)) {
@@ -405,7 +407,7 @@ inline bool chan_core::recv(void* dst) {
     return me.success;
 }
 
-inline bool chan_core::try_send(void* v, bool move) {
+GOCSP_DECL bool chan_core::try_send(void* v, bool move) {
     // Fast path (runtime rule 5): "not closed" then "full"; a channel never reopens.
     if (try_send_would_block()) return false;
     lock_.lock();
@@ -420,7 +422,7 @@ inline bool chan_core::try_send(void* v, bool move) {
     return sent;
 }
 
-inline try_recv_status chan_core::try_recv(void* dst) {
+GOCSP_DECL try_recv_status chan_core::try_recv(void* dst) {
     // Fast path (runtime rule 5): "empty", then "closed", then "empty" again.
     if (empty_hint()) {
         if (!closed_.load(std::memory_order_acquire)) return try_recv_status::would_block;
@@ -441,7 +443,7 @@ inline try_recv_status chan_core::try_recv(void* dst) {
     return try_recv_status::closed;
 }
 
-inline void chan_core::close() {
+GOCSP_DECL void chan_core::close() {
     lock_.lock();
     if (closed_.load(std::memory_order_relaxed)) {
         lock_.unlock();
@@ -466,7 +468,7 @@ inline void chan_core::close() {
     }
 }
 
-inline void chan_core::block_forever(wait_reason reason) {
+GOCSP_DECL void chan_core::block_forever(wait_reason reason) {
     scheduler::get().park(reason, nullptr, nullptr);
     fatal("gocsp: internal error: a goroutine blocked forever was woken");
 }
@@ -476,7 +478,7 @@ inline void chan_core::block_forever(wait_reason reason) {
 // =============================================================================================
 
 /// fastrand: a random number for the caller's goroutine (never cached across a switch).
-GOCSP_NOINLINE inline std::uint32_t fastrand() noexcept {
+GOCSP_NOINLINE GOCSP_DECL std::uint32_t fastrand() noexcept {
     if (worker* w = current_worker()) return w->next_random();
     thread_local xorshift64 rng;  // a plain thread's own
     return rng.next();
@@ -505,7 +507,7 @@ struct lock_set {
 /// unlock_all: the after-switch step of a parking select. The parked goroutine cannot leave
 /// select before it relocks every channel, so its lock_set stays valid until the last unlock;
 /// nothing is read after that (runtime rule 7).
-inline void unlock_all(void* arg) noexcept {
+GOCSP_DECL void unlock_all(void* arg) noexcept {
     auto* set = static_cast<lock_set*>(arg);
     chan_core** chans = set->chans;
     const std::size_t n = set->n;
@@ -553,7 +555,7 @@ private:
 
 /// copies_first: whether a case sends an lvalue whose copy may throw (it must not be copied
 /// under the channel's lock).
-inline bool copies_first(const select_case& c) noexcept {
+GOCSP_DECL bool copies_first(const select_case& c) noexcept {
     return c.kind == case_kind::send && c.ch && !c.move && !c.ch->ops()->trivial && !c.ch->ops()->nothrow_copy;
 }
 
@@ -581,7 +583,7 @@ private:
     std::unique_ptr<send_copy[]> copies_;
 };
 
-inline std::size_t select_impl(const select_case* cases, std::size_t n) {
+GOCSP_DECL std::size_t select_impl(const select_case* cases, std::size_t n) {
     send_copies copies;
     for (std::size_t i = 0; i < n; ++i) {
         if (GOCSP_UNLIKELY(copies_first(cases[i]))) {
@@ -703,5 +705,7 @@ inline std::size_t select_impl(const select_case* cases, std::size_t n) {
     }
     return won->case_index;
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

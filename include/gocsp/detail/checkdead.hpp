@@ -13,11 +13,13 @@
 
 namespace gocsp::detail {
 
+#if GOCSP_DEFINE_RUNTIME
+
 // all_asleep: Go's checkdead. True when nothing can ever run again: every worker idle with
 // every queue empty, the main thread parked in gocsp, every other plain thread known to gocsp
 // parked, no goroutine waiting on a timer, the network or a blocking call, and no thread in the
 // process that gocsp does not know (it could still send on a channel).
-inline bool scheduler::all_asleep() noexcept {
+GOCSP_DECL bool scheduler::all_asleep() noexcept {
     if (npidle_.load(std::memory_order_seq_cst) != nworkers_ || !global_.empty()) return false;
     if (m0_->busy.load(std::memory_order_seq_cst)) return false;  // main, or a goroutine, runs on m0
     for (int i = 0; i <= nworkers_; ++i)
@@ -71,7 +73,7 @@ inline bool scheduler::all_asleep() noexcept {
 // inside the process's first pthread_create, just before the thread asked for, so it has the
 // lowest thread id after main's (the caller checks that); it runs with every signal blocked,
 // which plain threads rarely do. It never touches a channel.
-inline bool scheduler::is_tsan_helper(long tid) noexcept {
+GOCSP_DECL bool scheduler::is_tsan_helper(long tid) noexcept {
     char path[64], line[128];
     std::snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
     std::FILE* f = std::fopen(path, "r");
@@ -84,7 +86,7 @@ inline bool scheduler::is_tsan_helper(long tid) noexcept {
     return found && (blocked & every_blockable) == every_blockable;
 }
 
-inline void scheduler::report_deadlock() {
+GOCSP_DECL void scheduler::report_deadlock() {
     begin_dying();
     std::fflush(stdout);
     std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
@@ -92,5 +94,7 @@ inline void scheduler::report_deadlock() {
     std::fflush(stderr);
     std::_Exit(2);
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

@@ -1,5 +1,6 @@
 // gocsp/detail/config.hpp - compiler and sanitizer detection shared by every header.
 #pragma once
+#define GOCSP_CONFIG_INCLUDED 1  // <gocsp/impl/src.hpp> checks that it comes first
 
 // gocsp is C++20 (concepts, source_location, std::span): an older standard stops here, with one
 // error that says so instead of hundreds about concepts.
@@ -31,6 +32,28 @@
 #define GOCSP_TSAN_ENABLED 1
 #else
 #define GOCSP_TSAN_ENABLED 0
+#endif
+
+// The compiled runtime (opt-in; see docs/guide.md "Building"). gocsp is header-only by default:
+// every translation unit that starts goroutines compiles the runtime (the scheduler, the poller,
+// net, ...) again. Define GOCSP_SEPARATE_COMPILATION in every unit of a program, and compile the
+// runtime once in the one unit that includes <gocsp/impl/src.hpp> (the CMake target
+// gocsp::runtime does both). The headers then only declare the runtime's functions:
+//   GOCSP_DECL            marks a runtime function: `inline` header-only, an ordinary external
+//                         function of the runtime's unit with the compiled runtime.
+//   GOCSP_DEFINE_RUNTIME  1 where the runtime's definitions are compiled: every unit
+//                         header-only, the runtime's unit only with the compiled runtime.
+// Templates and the small functions of the hot paths stay inline either way.
+#if defined(GOCSP_SEPARATE_COMPILATION)
+#define GOCSP_DECL
+#if defined(GOCSP_BUILDING_RUNTIME)
+#define GOCSP_DEFINE_RUNTIME 1
+#else
+#define GOCSP_DEFINE_RUNTIME 0
+#endif
+#else
+#define GOCSP_DECL inline
+#define GOCSP_DEFINE_RUNTIME 1
 #endif
 
 #define GOCSP_NOINLINE __attribute__((noinline))

@@ -224,7 +224,9 @@ private:
     op_lock wlock_;  // writers (and connect)
 };
 
-inline fd_kind fd_core::classify(int fd, poll_desc*& pd) {
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL fd_kind fd_core::classify(int fd, poll_desc*& pd) {
     pd = nullptr;
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return fd_kind::file;
@@ -232,7 +234,7 @@ inline fd_kind fd_core::classify(int fd, poll_desc*& pd) {
     return pd ? fd_kind::pollable : fd_kind::file;
 }
 
-inline io_result fd_core::read(char* p, std::size_t n, const std::atomic<bool>* cancel) {
+GOCSP_DECL io_result fd_core::read(char* p, std::size_t n, const std::atomic<bool>* cancel) {
     if (n == 0) return {};
     if (!incref()) return {0, io_status::closed, 0};
     rlock_.lock();
@@ -262,7 +264,7 @@ inline io_result fd_core::read(char* p, std::size_t n, const std::atomic<bool>* 
     }
 }
 
-inline io_result fd_core::write(const char* p, std::size_t n, const std::atomic<bool>* cancel) {
+GOCSP_DECL io_result fd_core::write(const char* p, std::size_t n, const std::atomic<bool>* cancel) {
     if (!incref()) return {0, io_status::closed, 0};
     wlock_.lock();
     op_ref hold(this, &wlock_);
@@ -307,7 +309,7 @@ inline io_result fd_core::write(const char* p, std::size_t n, const std::atomic<
     return {done, io_status::ok, 0};
 }
 
-inline io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len, const std::atomic<bool>* cancel) noexcept {
+GOCSP_DECL io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len, const std::atomic<bool>* cancel) noexcept {
     if (!incref()) return {0, io_status::closed, 0};
     rlock_.lock();
     op_ref hold(this, &rlock_);
@@ -326,7 +328,7 @@ inline io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len, const s
     }
 }
 
-inline io_result fd_core::connect_wait(const std::atomic<bool>* cancel) noexcept {
+GOCSP_DECL io_result fd_core::connect_wait(const std::atomic<bool>* cancel) noexcept {
     if (!incref()) return {0, io_status::closed, 0};
     wlock_.lock();
     op_ref hold(this, &wlock_);
@@ -346,24 +348,26 @@ inline io_result fd_core::connect_wait(const std::atomic<bool>* cancel) noexcept
     }
 }
 
-inline int fd_core::shutdown(int how) noexcept {
+GOCSP_DECL int fd_core::shutdown(int how) noexcept {
     if (!incref()) return EBADF;
     op_ref hold(this, nullptr);
     return ::shutdown(fd_, how) == 0 ? 0 : errno;
 }
 
-inline bool fd_core::set_deadline(unsigned modes, std::int64_t when) noexcept {
+GOCSP_DECL bool fd_core::set_deadline(unsigned modes, std::int64_t when) noexcept {
     if (!incref()) return false;
     op_ref hold(this, nullptr);
     if (pd_) pd_set_deadline(pd_, modes, when);
     return true;
 }
 
-inline bool fd_core::close() noexcept {
+GOCSP_DECL bool fd_core::close() noexcept {
     if (state_.fetch_or(closing_bit, std::memory_order_acq_rel) & closing_bit) return false;
     if (pd_) pd_evict(pd_);
     decref();
     return true;
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

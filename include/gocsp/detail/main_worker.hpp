@@ -18,9 +18,11 @@
 
 namespace gocsp::detail {
 
+#if GOCSP_DEFINE_RUNTIME
+
 // requeue_pinned: main yielded (or was preempted); on m0, after the switch. It runs again after
 // the goroutines queued on m0 now have had their turn.
-inline void scheduler::requeue_pinned(g* gp) noexcept {
+GOCSP_DECL void scheduler::requeue_pinned(g* gp) noexcept {
     worker* w = m0_;
     GOCSP_ASSERT(current_worker() == w && gp == main_g_);
     w->pinned_defer = w->runq.ring_size() + (w->runq.next.load(std::memory_order_relaxed) != nullptr);
@@ -30,7 +32,7 @@ inline void scheduler::requeue_pinned(g* gp) noexcept {
 // ready_pinned: main is ready. Only m0 runs it: m0 takes it at its next schedule, or now if it
 // sleeps. (Dekker: we publish `pinned` then read `sleeping`; m0 sets `sleeping` then rereads
 // `pinned`, both seq_cst, so one of us sees the other.)
-inline void scheduler::ready_pinned(g* gp) noexcept {
+GOCSP_DECL void scheduler::ready_pinned(g* gp) noexcept {
     worker* m = m0_;
     m->pinned.store(gp, std::memory_order_seq_cst);
     if (current_worker() == m) return;
@@ -40,7 +42,7 @@ inline void scheduler::ready_pinned(g* gp) noexcept {
     }
 }
 
-inline worker* scheduler::bind_main() {
+GOCSP_DECL worker* scheduler::bind_main() {
     if (main_g_ != nullptr || exiting_.load(std::memory_order_relaxed)) return nullptr;
     worker* w = m0_;
     g* mg = thread_g();
@@ -66,7 +68,7 @@ inline worker* scheduler::bind_main() {
     return w;
 }
 
-inline void scheduler::m0_entry(transfer_t t) noexcept {
+GOCSP_DECL void scheduler::m0_entry(transfer_t t) noexcept {
     context_enter();
     after_switch(t);
     scheduler& self = get();
@@ -82,7 +84,7 @@ inline void scheduler::m0_entry(transfer_t t) noexcept {
 // microseconds), then sleep until ready_pinned wakes it. m0 never steals (see the top of this
 // file), so with main parked and nothing of its own it is idle: sysmon is told, for the
 // deadlock check.
-inline g* scheduler::m0_find_runnable(worker* w) noexcept {
+GOCSP_DECL g* scheduler::m0_find_runnable(worker* w) noexcept {
     for (;;) {
         if (g* gp = pick_local(w)) return gp;  // while exiting, only main
         w->busy.store(false, std::memory_order_seq_cst);
@@ -112,7 +114,7 @@ inline g* scheduler::m0_find_runnable(worker* w) noexcept {
 }
 
 // thread_stack: the calling thread's own stack.
-inline stack scheduler::thread_stack() noexcept {
+GOCSP_DECL stack scheduler::thread_stack() noexcept {
     pthread_attr_t attr;
     void* addr = nullptr;
     std::size_t size = 0;
@@ -122,5 +124,7 @@ inline stack scheduler::thread_stack() noexcept {
     }
     return stack{static_cast<char*>(addr), size};
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

@@ -163,9 +163,18 @@ private:
 
 void netpoll_ready(void* ptr, std::uint32_t events) noexcept;
 
+// The poll_desc operations (defined below, where each is described).
+GOCSP_DECL poll_desc* pd_open(int fd);
+GOCSP_DECL void pd_close(poll_desc* pd, int fd) noexcept;
+GOCSP_DECL wait_result pd_wait(poll_desc* pd, io_mode m) noexcept;
+GOCSP_DECL void pd_evict(poll_desc* pd) noexcept;
+GOCSP_DECL void pd_set_deadline(poll_desc* pd, unsigned modes, std::int64_t when) noexcept;
+
+#if GOCSP_DEFINE_RUNTIME
+
 /// pd_open: registers fd with the poller. Returns its poll_desc, or nullptr with errno set if
 /// epoll refuses the fd (EPERM: a regular file or another fd that cannot be polled).
-inline poll_desc* pd_open(int fd) {
+GOCSP_DECL poll_desc* pd_open(int fd) {
     scheduler& sched = scheduler::get();
     if (scheduler::netpoll_dispatch.load(std::memory_order_acquire) == nullptr)
         scheduler::netpoll_dispatch.store(&netpoll_ready, std::memory_order_release);
@@ -192,7 +201,7 @@ inline poll_desc* pd_open(int fd) {
 }
 
 /// pd_close: unregisters fd (still open) and gives pd back. No waiter may remain.
-inline void pd_close(poll_desc* pd, int fd) noexcept {
+GOCSP_DECL void pd_close(poll_desc* pd, int fd) noexcept {
     epoll_event ev{};
     ::epoll_ctl(scheduler::get().epoll_fd(), EPOLL_CTL_DEL, fd, &ev);
     scheduler& sched = scheduler::get();
@@ -210,7 +219,7 @@ inline void pd_close(poll_desc* pd, int fd) noexcept {
 
 /// netpoll_ready: the dispatcher. pd's fd reported `events`: wake the waiters they concern, or
 /// leave readiness for the next wait.
-inline void netpoll_ready(void* ptr, std::uint32_t events) noexcept {
+GOCSP_DECL void netpoll_ready(void* ptr, std::uint32_t events) noexcept {
     auto* pd = static_cast<poll_desc*>(ptr);
     tsan_received(pd);
     const bool r = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
@@ -229,7 +238,7 @@ inline void netpoll_ready(void* ptr, std::uint32_t events) noexcept {
 
 // on_deadline: a deadline timer fired at `now`. Decides from the deadline itself (it may have
 // been moved or cleared since the timer was armed, or the poll_desc reused).
-inline void poll_desc::on_deadline(timer* t, std::int64_t now) noexcept {
+GOCSP_DECL void poll_desc::on_deadline(timer* t, std::int64_t now) noexcept {
     auto* pd = static_cast<poll_desc*>(t->arg);
     const io_mode m = t == &pd->rt ? io_mode::read : io_mode::write;
     g* gp = nullptr;
@@ -244,7 +253,7 @@ inline void poll_desc::on_deadline(timer* t, std::int64_t now) noexcept {
 /// pd_wait: parks the caller until pd's fd may be ready in direction m, the deadline passes, or
 /// the fd is closed. Returns at once if readiness is pending, the deadline has passed or the fd
 /// is closing. Spurious `ready` returns are allowed: callers retry their system call.
-inline wait_result pd_wait(poll_desc* pd, io_mode m) noexcept {
+GOCSP_DECL wait_result pd_wait(poll_desc* pd, io_mode m) noexcept {
     scheduler& sched = scheduler::get();
     sched.netpoll_waiting(+1);
     pd->lock.lock();
@@ -270,7 +279,7 @@ inline wait_result pd_wait(poll_desc* pd, io_mode m) noexcept {
 
 /// pd_evict: the fd is being closed. Marks pd closing, stops its deadlines and wakes both
 /// waiters (they return `closed`).
-inline void pd_evict(poll_desc* pd) noexcept {
+GOCSP_DECL void pd_evict(poll_desc* pd) noexcept {
     scheduler& sched = scheduler::get();
     g* gr;
     g* gw;
@@ -289,7 +298,7 @@ inline void pd_evict(poll_desc* pd) noexcept {
 /// pd_set_deadline: sets the deadline of each direction in `modes` (bit 0 read, bit 1 write)
 /// to `when` (a nanotime value; 0 clears it). A waiter whose deadline is now in the past wakes
 /// and returns `timeout`; otherwise a timer wakes it when the deadline comes.
-inline void pd_set_deadline(poll_desc* pd, unsigned modes, std::int64_t when) noexcept {
+GOCSP_DECL void pd_set_deadline(poll_desc* pd, unsigned modes, std::int64_t when) noexcept {
     scheduler& sched = scheduler::get();
     g* wake[2] = {nullptr, nullptr};
     {
@@ -317,5 +326,7 @@ inline void pd_set_deadline(poll_desc* pd, unsigned modes, std::int64_t when) no
     for (g* gp : wake)
         if (gp) sched.ready(gp, false);
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

@@ -17,7 +17,9 @@
 
 namespace gocsp::detail {
 
-inline void scheduler::signal_poller() noexcept {
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL void scheduler::signal_poller() noexcept {
     if (!ev_signaled_.exchange(true, std::memory_order_acq_rel)) {
         std::uint64_t one = 1;
         [[maybe_unused]] auto r = ::write(evfd_, &one, sizeof one);
@@ -27,7 +29,7 @@ inline void scheduler::signal_poller() noexcept {
 // netpoll: one epoll_wait of at most timeout_ns (0: just look; negative: no limit). Drains the
 // eventfd and hands every other event to the netpoll dispatcher (which readies the goroutines
 // waiting on it). Returns how many events went to the dispatcher.
-inline int scheduler::netpoll(std::int64_t timeout_ns) noexcept {
+GOCSP_DECL int scheduler::netpoll(std::int64_t timeout_ns) noexcept {
     epoll_event evs[64];
     int r;
     r = -1;
@@ -60,7 +62,7 @@ inline int scheduler::netpoll(std::int64_t timeout_ns) noexcept {
 // poll: if timers are pending or goroutines wait on the netpoller, and no other worker polls,
 // become the poller and block in epoll until the next timer, an I/O event, an eventfd signal, or
 // a wake. Returns whether it polled.
-inline bool scheduler::poll(worker* w) noexcept {
+GOCSP_DECL bool scheduler::poll(worker* w) noexcept {
     if (timers_.next_when() == never && netpoll_waiters_.load(std::memory_order_seq_cst) == 0) return false;
     bool expected = false;
     if (!poller_active_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
@@ -87,10 +89,12 @@ inline bool scheduler::poll(worker* w) noexcept {
 
 // netpoll_waiting: delta goroutines started (+) or stopped (-) waiting on the netpoller. A new
 // waiter makes sure some idle worker is (or becomes) the poller.
-inline void scheduler::netpoll_waiting(int delta) noexcept {
+GOCSP_DECL void scheduler::netpoll_waiting(int delta) noexcept {
     netpoll_waiters_.fetch_add(delta, std::memory_order_seq_cst);
     if (delta > 0 && !poller_active_.load(std::memory_order_seq_cst) && npidle_.load(std::memory_order_seq_cst) > 0)
         wake_idle(false);
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

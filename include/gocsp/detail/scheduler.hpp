@@ -374,7 +374,18 @@ private:
 // Implementation
 // =============================================================================================
 
-inline g* thread_g() {
+/// thread_g: the record of the calling plain thread, made on its first call.
+GOCSP_DECL g* thread_g();
+/// current_g: the record of the calling goroutine or thread.
+GOCSP_DECL g* current_g();
+/// current_worker_or_bind: current_worker(), but on the main thread the first call binds main
+/// to its worker m0 (scheduler::bind_main) and returns it. Call it where main would otherwise
+/// take a plain thread's path: spawning, parking, sleeping, blocking calls.
+GOCSP_DECL worker* current_worker_or_bind();
+
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL g* thread_g() {
     auto& rec = tls.thread_record;
     if (!rec) {
         rec = std::make_unique<g>();
@@ -388,20 +399,16 @@ inline g* thread_g() {
     return rec.get();
 }
 
-inline thread_state::~thread_state() {
+GOCSP_DECL thread_state::~thread_state() {
     if (thread_record) scheduler::get().unregister_thread(thread_record.get());
 }
 
-/// current_g: the record of the calling goroutine or thread.
-inline g* current_g() {
+GOCSP_DECL g* current_g() {
     if (worker* w = current_worker()) return w->current;
     return thread_g();
 }
 
-/// current_worker_or_bind: current_worker(), but on the main thread the first call binds main
-/// to its worker m0 (scheduler::bind_main) and returns it. Call it where main would otherwise
-/// take a plain thread's path: spawning, parking, sleeping, blocking calls.
-inline worker* current_worker_or_bind() {
+GOCSP_DECL worker* current_worker_or_bind() {
     if (worker* w = current_worker()) return w;
     if (GOCSP_LIKELY(tls.main_checked)) return nullptr;
     tls.main_checked = true;
@@ -409,7 +416,7 @@ inline worker* current_worker_or_bind() {
     return scheduler::get().bind_main();
 }
 
-inline scheduler::scheduler() {
+GOCSP_DECL scheduler::scheduler() {
     claim_process_runtime();  // one runtime per process (runtime_id.hpp), before any thread starts
     settings& cfg = config();
     int n = cfg.maxprocs.load();
@@ -452,7 +459,7 @@ inline scheduler::scheduler() {
 
 // --- goroutine life -----------------------------------------------------------------------
 
-inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std::size_t closure_align,
+GOCSP_DECL g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std::size_t closure_align,
                            const source_location& loc) {
     if (stack_size > max_stack_size)
         throw std::length_error("gocsp::go: stack size of " + std::to_string(stack_size) +
@@ -507,7 +514,7 @@ inline g* scheduler::new_g(std::size_t stack_size, std::size_t closure_size, std
 }
 
 // free_slot: gives back what new_g took, except the stack. (w: the current worker or nullptr)
-inline void scheduler::free_slot(worker* w, g* gp) noexcept {
+GOCSP_DECL void scheduler::free_slot(worker* w, g* gp) noexcept {
     if (gp->closure_heap_align) ::operator delete(gp->closure, std::align_val_t{gp->closure_heap_align});
     gp->status.store(g_status::dead, std::memory_order_release);
     void* slot = gp;
@@ -515,10 +522,10 @@ inline void scheduler::free_slot(worker* w, g* gp) noexcept {
     else gslot_pool_.give(&slot, 1);
 }
 
-inline void scheduler::free_new_g(g* gp) noexcept { free_slot(current_worker(), gp); }
+GOCSP_DECL void scheduler::free_new_g(g* gp) noexcept { free_slot(current_worker(), gp); }
 
 // attach_stack: gives a goroutine about to run for the first time its stack.
-inline void scheduler::attach_stack(worker* w, g* gp) noexcept {
+GOCSP_DECL void scheduler::attach_stack(worker* w, g* gp) noexcept {
     stack stk;
     if (gp->pool == default_pool_) stk = w->stacks.get(*gp->pool);
     else gp->pool->take(&stk, 1);
@@ -534,7 +541,7 @@ inline void add_live(std::atomic<std::int64_t>& counter, std::int64_t delta) noe
     counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
 
-inline void scheduler::start(g* gp) noexcept {
+GOCSP_DECL void scheduler::start(g* gp) noexcept {
     gp->status.store(g_status::runnable, std::memory_order_release);  // publishes gp to dumps
     if (worker* w = current_worker_or_bind()) {
         add_live(w->live_delta, 1);
@@ -556,7 +563,7 @@ inline void scheduler::start(g* gp) noexcept {
     }
 }
 
-inline void scheduler::trampoline(transfer_t t) noexcept {
+GOCSP_DECL void scheduler::trampoline(transfer_t t) noexcept {
     context_enter();
     after_switch(t);
     g* gp = current_worker()->current;
@@ -570,7 +577,7 @@ inline void scheduler::trampoline(transfer_t t) noexcept {
     get().goexit(gp);
 }
 
-inline void scheduler::panic_exit(g* gp, const char* what) noexcept {
+GOCSP_DECL void scheduler::panic_exit(g* gp, const char* what) noexcept {
     begin_dying();
     std::fflush(stdout);
     std::fprintf(stderr, "panic: %s\n\ngoroutine %llu [running]:\n", what,
@@ -582,7 +589,7 @@ inline void scheduler::panic_exit(g* gp, const char* what) noexcept {
     std::_Exit(2);
 }
 
-inline void scheduler::goexit(g* gp) noexcept {
+GOCSP_DECL void scheduler::goexit(g* gp) noexcept {
     gp->status.store(g_status::dead, std::memory_order_relaxed);
     worker* w = current_worker();
     add_live(w->live_delta, -1);
@@ -591,7 +598,7 @@ inline void scheduler::goexit(g* gp) noexcept {
     __builtin_unreachable();
 }
 
-inline void scheduler::release_dead(void* arg) noexcept {
+GOCSP_DECL void scheduler::release_dead(void* arg) noexcept {
     g* gp = static_cast<g*>(arg);
     scheduler& self = get();
     worker* w = current_worker();
@@ -603,7 +610,7 @@ inline void scheduler::release_dead(void* arg) noexcept {
 
 // --- switching ----------------------------------------------------------------------------
 
-inline void scheduler::switch_to(worker* w, g* from, g* to, void (*fn)(void*), void* arg,
+GOCSP_DECL void scheduler::switch_to(worker* w, g* from, g* to, void (*fn)(void*), void* arg,
                                  bool from_dies) noexcept {
     if (GOCSP_UNLIKELY(to->stk.bottom == nullptr)) attach_stack(w, to);
     w->spawn_streak = 0;
@@ -616,7 +623,7 @@ inline void scheduler::switch_to(worker* w, g* from, g* to, void (*fn)(void*), v
     after_switch(t);
 }
 
-inline void scheduler::after_switch(transfer_t t) noexcept {
+GOCSP_DECL void scheduler::after_switch(transfer_t t) noexcept {
     worker* w = current_worker();
     w->switched_from->ctx.fctx = t.fctx;
     if (void (*fn)(void*) = w->post_fn) {
@@ -630,7 +637,7 @@ inline void scheduler::after_switch(transfer_t t) noexcept {
     if (GOCSP_UNLIKELY(self.timers_[w->index].next_when() != never)) self.run_due_timers(&self.timers_[w->index]);
 }
 
-inline void scheduler::requeue(void* arg) noexcept {
+GOCSP_DECL void scheduler::requeue(void* arg) noexcept {
     scheduler& self = get();
     g* gp = static_cast<g*>(arg);
     if (GOCSP_UNLIKELY(gp->pinned)) return self.requeue_pinned(gp);
@@ -639,7 +646,7 @@ inline void scheduler::requeue(void* arg) noexcept {
 
 // --- park / ready / yield -----------------------------------------------------------------
 
-inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg) noexcept {
+GOCSP_DECL void scheduler::park(wait_reason reason, void (*after)(void*), void* arg) noexcept {
     worker* w = current_worker_or_bind();
     if (!w) {
         g* gp = thread_g();
@@ -667,7 +674,7 @@ inline void scheduler::park(wait_reason reason, void (*after)(void*), void* arg)
 // when a core is free - fewer busy workers and spinning threads than cores - since a
 // goroutine's answer often comes within microseconds; with every core taken, spinning would
 // only slow the goroutines it waits for, so it sleeps at once.
-inline void scheduler::thread_wait(g* gp) noexcept {
+GOCSP_DECL void scheduler::thread_wait(g* gp) noexcept {
     const int busy = nworkers_ - npidle_.load(std::memory_order_relaxed);
     if (busy + thread_spinners_.load(std::memory_order_relaxed) >= ncpu_) {
         gp->event.wait();
@@ -678,7 +685,7 @@ inline void scheduler::thread_wait(g* gp) noexcept {
     thread_spinners_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-inline void scheduler::ready(g* gp, bool as_next) noexcept {
+GOCSP_DECL void scheduler::ready(g* gp, bool as_next) noexcept {
     g_status expected = g_status::waiting;
     if (GOCSP_UNLIKELY(!gp->status.compare_exchange_strong(expected, g_status::runnable,
                                                             std::memory_order_acq_rel))) {
@@ -707,7 +714,7 @@ inline void scheduler::ready(g* gp, bool as_next) noexcept {
 
 // put_next: gp runs after the current goroutine. Only a displaced older `next` counts as new
 // work for others (see sysmon for the case where the current goroutine then runs on and on).
-inline void scheduler::put_next(worker* w, g* gp) noexcept {
+GOCSP_DECL void scheduler::put_next(worker* w, g* gp) noexcept {
     if (g* old = w->runq.next.exchange(gp, std::memory_order_acq_rel)) {
         w->runq.put(old, global_);
         wakep(false);
@@ -715,7 +722,7 @@ inline void scheduler::put_next(worker* w, g* gp) noexcept {
 }
 
 // preempt: the running goroutine goes to the back of the global queue; this worker runs others.
-inline void scheduler::preempt(worker* w) noexcept {
+GOCSP_DECL void scheduler::preempt(worker* w) noexcept {
     g* gp = w->current;
     g* next = pick_local(w);
     if (!next) return;
@@ -723,7 +730,7 @@ inline void scheduler::preempt(worker* w) noexcept {
     switch_to(w, gp, next, &scheduler::requeue_global, gp);
 }
 
-inline void scheduler::requeue_global(void* arg) noexcept {
+GOCSP_DECL void scheduler::requeue_global(void* arg) noexcept {
     scheduler& self = get();
     g* gp = static_cast<g*>(arg);
     if (GOCSP_UNLIKELY(gp->pinned)) return self.requeue_pinned(gp);
@@ -731,7 +738,7 @@ inline void scheduler::requeue_global(void* arg) noexcept {
     self.wakep();
 }
 
-inline void scheduler::yield() noexcept {
+GOCSP_DECL void scheduler::yield() noexcept {
     worker* w = current_worker();
     if (!w) {
         std::this_thread::yield();
@@ -754,7 +761,7 @@ inline void scheduler::yield() noexcept {
 // schedule, the global queue goes first and due timers fire (runtime rule 15) - unless the
 // caller is parking: it may hold a primitive's lock, and a timer's callback may take another
 // (a timer channel's), against the lock order.
-inline g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
+GOCSP_DECL g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
     if (GOCSP_UNLIKELY(w->pinned.load(std::memory_order_relaxed) != nullptr)) {  // m0: main is ready
         if (w->pinned_defer == 0 || w->runq.empty()) {
             w->pinned_defer = 0;
@@ -786,7 +793,7 @@ inline g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
 }
 
 // take_global: a fair share of the global queue; returns one, queues the rest locally.
-inline g* scheduler::take_global(worker* w, std::uint32_t max) noexcept {
+GOCSP_DECL g* scheduler::take_global(worker* w, std::uint32_t max) noexcept {
     std::uint32_t n = global_.size() / static_cast<std::uint32_t>(nworkers_) + 1;
     n = std::min({n, max, local_runq::capacity / 2});
     g* batch[local_runq::capacity / 2];
@@ -796,7 +803,7 @@ inline g* scheduler::take_global(worker* w, std::uint32_t max) noexcept {
     return batch[0];
 }
 
-inline void scheduler::run_due_timers(timer_heap* only) noexcept {
+GOCSP_DECL void scheduler::run_due_timers(timer_heap* only) noexcept {
     std::int64_t when = only ? only->next_when() : timers_.next_when();
     if (when == never) return;
     std::int64_t now = nanotime();
@@ -809,7 +816,7 @@ inline void scheduler::run_due_timers(timer_heap* only) noexcept {
     if (w) --w->firing_timers;
 }
 
-inline g* scheduler::steal(worker* w) noexcept {
+GOCSP_DECL g* scheduler::steal(worker* w) noexcept {
     const int n = nworkers_ + 1;  // m0 is a victim too (it never steals)
     for (int round = 0; round < 4; ++round) {
         const bool last = round == 3;
@@ -830,7 +837,7 @@ inline g* scheduler::steal(worker* w) noexcept {
     return nullptr;
 }
 
-inline bool scheduler::any_queued() const noexcept {
+GOCSP_DECL bool scheduler::any_queued() const noexcept {
     if (!global_.empty()) return true;
     // Rings only: a `next` slot belongs to its owner (sysmon rescues it if the owner stalls).
     for (int i = 0; i <= nworkers_; ++i)
@@ -838,7 +845,7 @@ inline bool scheduler::any_queued() const noexcept {
     return false;
 }
 
-inline g* scheduler::find_runnable(worker* w) noexcept {
+GOCSP_DECL g* scheduler::find_runnable(worker* w) noexcept {
     for (;;) {
         if (exiting_.load(std::memory_order_relaxed)) halt(w);
         run_due_timers();
@@ -879,7 +886,7 @@ inline g* scheduler::find_runnable(worker* w) noexcept {
 // nothing to do (or another worker is at it).
 // A spinning worker stops spinning first, so that work submitted meanwhile wakes an idle worker
 // rather than waiting for this one.
-inline bool scheduler::trim_step(worker* w) noexcept {
+GOCSP_DECL bool scheduler::trim_step(worker* w) noexcept {
     if (!default_pool_->needs_trim()) return false;
     if (w->spinning) {
         w->spinning = false;
@@ -892,7 +899,7 @@ inline bool scheduler::trim_step(worker* w) noexcept {
 
 // stop_spinning: the worker found work. If it was the last searcher, another one is woken to
 // look for more (runtime rule 17).
-inline void scheduler::stop_spinning(worker* w) noexcept {
+GOCSP_DECL void scheduler::stop_spinning(worker* w) noexcept {
     w->spinning = false;
     if (nspinning_.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
 }
@@ -904,7 +911,7 @@ inline void scheduler::stop_spinning(worker* w) noexcept {
 // fence: false only for work queued on the caller's own worker, which runs it itself if nobody
 // else does (and sysmon hands it over if the caller's goroutine runs on without scheduling);
 // work on the global queue needs the full handshake.
-inline void scheduler::wakep(bool fence) noexcept {
+GOCSP_DECL void scheduler::wakep(bool fence) noexcept {
     if (fence) full_fence();
     if (npidle_.load(std::memory_order_seq_cst) == 0) return;
     if (nspinning_.load(std::memory_order_seq_cst) != 0) return;
@@ -915,7 +922,7 @@ inline void scheduler::wakep(bool fence) noexcept {
 
 // wake_idle: takes one worker off the idle list (a sleeping one before the poller) and wakes
 // it. as_spinning: the caller already counted it in nspinning (undone if nobody was idle).
-inline void scheduler::wake_idle(bool as_spinning) noexcept {
+GOCSP_DECL void scheduler::wake_idle(bool as_spinning) noexcept {
     worker* v = nullptr;
     {
         std::lock_guard<spinlock> hold(idle_lock_);
@@ -940,7 +947,7 @@ inline void scheduler::wake_idle(bool as_spinning) noexcept {
     notify(v);
 }
 
-inline void scheduler::notify(worker* v) noexcept {
+GOCSP_DECL void scheduler::notify(worker* v) noexcept {
     if (sysmon_sleeping_.load(std::memory_order_seq_cst)) {
         sysmon_word_.store(1, std::memory_order_release);
         futex_wake(sysmon_word_);
@@ -950,7 +957,7 @@ inline void scheduler::notify(worker* v) noexcept {
 }
 
 // unidle: w takes itself off the idle list; false if a waker already did (then a wake is owed).
-inline bool scheduler::unidle(worker* w) noexcept {
+GOCSP_DECL bool scheduler::unidle(worker* w) noexcept {
     std::lock_guard<spinlock> hold(idle_lock_);
     if (!w->idle) return false;
     idle_list_.erase(std::find(idle_list_.begin(), idle_list_.end(), w));
@@ -963,7 +970,7 @@ inline bool scheduler::unidle(worker* w) noexcept {
     return true;
 }
 
-inline void scheduler::wait_wake(worker* w) noexcept {
+GOCSP_DECL void scheduler::wait_wake(worker* w) noexcept {
     while (w->wake.load(std::memory_order_acquire) == 0) futex_wait(w->wake, 0);
     w->wake.store(0, std::memory_order_relaxed);
     if (w->wake_spinning.load(std::memory_order_relaxed)) w->spinning = true;
@@ -973,7 +980,7 @@ inline void scheduler::wait_wake(worker* w) noexcept {
 // poller (epoll, bounded by the next timer) if timers are pending and nobody polls, else on
 // the futex (for trim_pause_ns at most while free stacks remain to give back). Returns when
 // there may be work.
-inline void scheduler::go_idle(worker* w) noexcept {
+GOCSP_DECL void scheduler::go_idle(worker* w) noexcept {
     {
         std::lock_guard<spinlock> hold(idle_lock_);
         w->idle = true;
@@ -1000,7 +1007,7 @@ inline void scheduler::go_idle(worker* w) noexcept {
 
 // add_timer: t may fire (and its owner run on and reuse t's memory) the moment it is in the
 // heap, so nothing of t is read after that.
-inline void scheduler::add_timer(timer* t) noexcept {
+GOCSP_DECL void scheduler::add_timer(timer* t) noexcept {
     const std::int64_t when = t->when;
     worker* w = current_worker();
     timers_.add(t, w ? w->index : nworkers_);
@@ -1013,7 +1020,7 @@ inline void scheduler::add_timer(timer* t) noexcept {
 
 // --- threads ------------------------------------------------------------------------------
 
-inline void scheduler::worker_main(worker* w) {
+GOCSP_DECL void scheduler::worker_main(worker* w) {
     tls.w = w;
     enter_runtime_thread("gocsp-worker");
     w->tid.store(static_cast<long>(::syscall(SYS_gettid)));
@@ -1030,7 +1037,7 @@ inline void scheduler::worker_main(worker* w) {
 
 // --- the end -------------------------------------------------------------------------------
 
-inline void scheduler::halt(worker* w) noexcept {
+GOCSP_DECL void scheduler::halt(worker* w) noexcept {
     if (w) w->halted.store(true, std::memory_order_release);
     std::atomic<std::uint32_t> forever{0};
     for (;;) futex_wait(forever, 0);
@@ -1040,7 +1047,7 @@ inline void scheduler::halt(worker* w) noexcept {
 // taking goroutines and halt. It waits (a little) for the goroutines running at that moment to
 // block or finish, so that none runs while exit destroys static objects; a goroutine that
 // computes on without blocking is left running.
-inline void scheduler::on_exit() noexcept {
+GOCSP_DECL void scheduler::on_exit() noexcept {
     scheduler& self = get();
     self.exiting_.store(true, std::memory_order_seq_cst);
     worker* me = current_worker();
@@ -1055,6 +1062,8 @@ inline void scheduler::on_exit() noexcept {
         std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 // =============================================================================================
 // Spawning

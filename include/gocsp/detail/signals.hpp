@@ -18,10 +18,12 @@
 
 namespace gocsp::detail {
 
+#if GOCSP_DEFINE_RUNTIME
+
 // install_altstack: the stack-overflow report runs on an alternate signal stack (the faulting
 // stack is full). Every thread that runs goroutines gets one, unless it has one already (the
 // main thread may: the program's own).
-inline void scheduler::install_altstack() noexcept {
+GOCSP_DECL void scheduler::install_altstack() noexcept {
     stack_t old{};
     if (::sigaltstack(nullptr, &old) != 0 || !(old.ss_flags & SS_DISABLE)) return;
     constexpr std::size_t size = 64 * 1024;
@@ -39,7 +41,7 @@ inline void scheduler::install_altstack() noexcept {
 // worker's alternate signal stack (worker_main sets it up; the faulting stack is full) and calls
 // only async-signal-safe functions (strlen, write, _exit, sigaction). Installed only where no
 // SIGSEGV handler exists yet (the sanitizers have their own, which report the overflow themselves).
-inline void scheduler::install_overflow_handler() noexcept {
+GOCSP_DECL void scheduler::install_overflow_handler() noexcept {
     struct sigaction old{};
     if (::sigaction(SIGSEGV, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) return;
     struct sigaction sa{};
@@ -49,7 +51,7 @@ inline void scheduler::install_overflow_handler() noexcept {
     ::sigaction(SIGSEGV, &sa, nullptr);
 }
 
-inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
+GOCSP_DECL void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
     worker* w = tls.w;
     g* gp = w ? w->current : nullptr;
     auto* addr = static_cast<char*>(info->si_addr);
@@ -89,7 +91,7 @@ inline void scheduler::on_segv(int, siginfo_t* info, void*) noexcept {
 
 // SIGQUIT asks sysmon (which may sleep) for a dump; the handler itself only sets a flag and
 // wakes it. Installed only where the signal still has its default action.
-inline void scheduler::install_sigquit_handler() noexcept {
+GOCSP_DECL void scheduler::install_sigquit_handler() noexcept {
     struct sigaction old{};
     if (::sigaction(SIGQUIT, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) return;
     struct sigaction sa{};
@@ -103,5 +105,7 @@ inline void scheduler::install_sigquit_handler() noexcept {
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGQUIT, &sa, nullptr);
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

@@ -14,11 +14,13 @@
 
 namespace gocsp::detail {
 
+#if GOCSP_DEFINE_RUNTIME
+
 // sysmon: every 20 us to 10 ms while any worker is busy (asleep when all are idle), it
 //  - wakes an idle worker when a busy one has queued goroutines but has not scheduled since
 //    the last look (its goroutine runs without blocking; the woken worker steals them), and
 //  - fires timers overdue by more than a millisecond when no worker is polling.
-inline void scheduler::sysmon_main() {
+GOCSP_DECL void scheduler::sysmon_main() {
     enter_runtime_thread("gocsp-sysmon");
     std::int64_t delay_us = 20;
     for (;;) {
@@ -81,11 +83,13 @@ inline void scheduler::sysmon_main() {
     }
 }
 
-inline void scheduler::poke_sysmon() noexcept {
+GOCSP_DECL void scheduler::poke_sysmon() noexcept {
     if (sysmon_sleeping_.load(std::memory_order_seq_cst)) {
         sysmon_word_.store(1, std::memory_order_release);
         futex_wake(sysmon_word_);
     }
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

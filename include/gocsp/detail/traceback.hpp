@@ -16,28 +16,32 @@
 
 namespace gocsp::detail {
 
-inline void scheduler::register_thread(g* rec) {
+#if GOCSP_DEFINE_RUNTIME
+
+GOCSP_DECL void scheduler::register_thread(g* rec) {
     std::lock_guard<spinlock> hold(threads_lock_);
     threads_.push_back(rec);
 }
 
-inline void scheduler::enter_runtime_thread(const char* name) {
+GOCSP_DECL void scheduler::enter_runtime_thread(const char* name) {
     ::pthread_setname_np(::pthread_self(), name);
     const long tid = static_cast<long>(::syscall(SYS_gettid));
     std::lock_guard<spinlock> hold(threads_lock_);
     runtime_tids_.push_back(tid);
 }
 
-inline void scheduler::leave_runtime_thread() noexcept {
+GOCSP_DECL void scheduler::leave_runtime_thread() noexcept {
     const long tid = static_cast<long>(::syscall(SYS_gettid));
     std::lock_guard<spinlock> hold(threads_lock_);
     runtime_tids_.erase(std::remove(runtime_tids_.begin(), runtime_tids_.end(), tid), runtime_tids_.end());
 }
 
-inline void scheduler::unregister_thread(g* rec) noexcept {
+GOCSP_DECL void scheduler::unregister_thread(g* rec) noexcept {
     std::lock_guard<spinlock> hold(threads_lock_);
     threads_.erase(std::remove(threads_.begin(), threads_.end(), rec), threads_.end());
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 template <class Keep>
 void scheduler::dump(std::FILE* out, Keep keep) {
