@@ -192,3 +192,16 @@ TEST_CASE("main returns while goroutines run on its thread: the process exits at
     REQUIRE_FALSE(x.timed_out);
     REQUIRE(x.exit_code == 3);
 }
+
+TEST_CASE("main becomes a goroutine while the process is out of file descriptors",
+          "[adversarial][main]") {
+    // glibc reads /proc/self/maps to find the main thread's stack; with no descriptor left, main
+    // must still be bound, park and resume (issue 17: chat crashed on its first wake-up when its
+    // file limit was lowered between listening and its first go()).
+    auto r = gocsp_test::run_program("main_out_of_files", "", 60);
+    INFO("stderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    REQUIRE(r.signal == 0);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.out == "main resumed: 42\n");
+}

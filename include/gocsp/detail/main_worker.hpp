@@ -10,7 +10,11 @@
 //     `wake` are the wake-up handshake with other threads (ready_pinned).
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <pthread.h>
+#include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -42,6 +46,26 @@ GOCSP_DECL void scheduler::ready_pinned(g* gp) noexcept {
     }
 }
 
+// main_stack_from_exec: the main thread's stack, found without opening a file. For the main
+// thread, glibc's pthread_getattr_np reads /proc/self/maps, which fails when the process is out
+// of file descriptors (EMFILE) or /proc is not mounted; main's record must still get a stack, or
+// switch_to would take main for a goroutine yet to start. The top is the page end of the
+// program's file name, the first string exec copies to the top of the new stack (AT_EXECFN);
+// the size is RLIMIT_STACK (8 MiB when unlimited), enough to hold the calling frame.
+inline stack main_stack_from_exec() noexcept {
+    const std::size_t page = page_size();
+    const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    std::uintptr_t top = here;
+    if (const auto name = static_cast<std::uintptr_t>(::getauxval(AT_EXECFN)); name > here)
+        top = name + std::strlen(reinterpret_cast<const char*>(name)) + 1;
+    top = round_up(top, page);
+    std::size_t size = std::size_t{8} << 20;
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) size = round_up(rl.rlim_cur, page);
+    size = std::max(size, top - here + page);
+    return stack{reinterpret_cast<char*>(top - size), size};
+}
+
 GOCSP_DECL worker* scheduler::bind_main() {
     if (main_g_ != nullptr || exiting_.load(std::memory_order_relaxed)) return nullptr;
     worker* w = m0_;
@@ -56,6 +80,7 @@ GOCSP_DECL worker* scheduler::bind_main() {
     w->g0.stk = stk;
     context_init_fiber(w->g0.ctx, stk.bottom, stk.size, stk.top(), &scheduler::m0_entry);
     mg->stk = thread_stack();  // not empty: main never gets a goroutine stack
+    if (mg->stk.bottom == nullptr) mg->stk = main_stack_from_exec();  // no file to read /proc with
     context_init_thread(mg->ctx, mg->stk.bottom, mg->stk.size);
     mg->pinned = true;
     w->tid.store(mg->tid, std::memory_order_relaxed);
