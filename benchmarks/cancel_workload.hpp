@@ -2,10 +2,10 @@
 // goes on after its context is cancelled. Its Go twin is in peers/go/cancel.go.
 //
 //   cancel N   for each of five calls, N times: start the call with a fresh with_cancel context
-//              in a goroutine, wait until that goroutine is parked in it (count_goroutines, then
-//              a further 100 us), call cancel(), and time cancel() -> the call returning with
-//              the context's error (read on the steady clock just before cancel() and by the
-//              goroutine just after the call returned or threw). The calls:
+//              in a goroutine, wait until that goroutine is parked in it (its state in
+//              dump_goroutines, then a further 100 us), call cancel(), and time cancel() -> the
+//              call returning with the context's error (read on the steady clock just before
+//              cancel() and by the goroutine just after the call returned or threw). The calls:
 //                sleep      gocsp::sleep_for(ctx, 1h)                    returns context::canceled
 //                blocking   gocsp::blocking(ctx, f), f waiting on a gate throws context::canceled
 //                read       conn::read(ctx) on a loopback connection that stays silent
@@ -34,6 +34,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,41 +63,49 @@ inline std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
 }
 
-/// The goroutines in existence now (running, runnable or parked).
-inline std::int64_t goroutines(const gocsp::goroutine_states& s) { return s.running + s.runnable + s.waiting; }
+/// parked: whether goroutine `id` is parked (waiting, on anything), from its state in a dump of
+/// every goroutine; false if it is not found.
+inline bool parked(std::uint64_t id) {
+    std::ostringstream out;
+    gocsp::dump_goroutines(out);
+    const std::string dump = out.str();
+    const std::string head = "goroutine " + std::to_string(id) + " [";
+    const auto at = dump.find(head);
+    if (at == std::string::npos) return false;
+    const std::string_view state = std::string_view(dump).substr(at + head.size());
+    return !state.starts_with("running") && !state.starts_with("runnable");
+}
 
-/// measure: n cancellations of call(ctx), which must return true when it ended with the context's error.
-/// `parks`: how many goroutines the call leaves parked (blocking's helper is the second). Before each
-/// round, waits for the previous round's goroutines to be gone (blocking's helper outlives its call).
+/// measure: n cancellations of call(ctx), which must return true when it ended with the context's
+/// error.
 template <class Call>
-std::vector<double> measure(const char* name, long n, int parks, Call call) {
+std::vector<double> measure(const char* name, long n, Call call) {
     std::vector<double> us;
     us.reserve(static_cast<std::size_t>(n));
-    const gocsp::goroutine_states base = gocsp::count_goroutines();
-    auto wait_for = [&](auto done) {
-        const auto give_up = clock_type::now() + std::chrono::seconds(10);
-        while (!done()) {
-            if (clock_type::now() > give_up) {
-                std::fprintf(stderr, "%s: cancel %s: goroutines never settled\n", program, name);
-                fail("cancel: stuck");
-            }
-            gocsp::sleep_for(std::chrono::microseconds(20));
-        }
-    };
     for (long i = 0; i < n; ++i) {
-        wait_for([&] { return goroutines(gocsp::count_goroutines()) <= goroutines(base); });
-        const std::int64_t parked_before = gocsp::count_goroutines().waiting;
         auto [ctx, cancel] = gocsp::with_cancel(gocsp::background());
         auto ended = std::make_shared<std::atomic<std::int64_t>>(0);
         auto ok = std::make_shared<std::atomic<bool>>(false);
+        gocsp::chan<std::uint64_t> id(1);
         gocsp::chan<gocsp::empty> finished(0);
-        gocsp::go([ctx = ctx, ended, ok, finished, &call] {
+        gocsp::go([ctx = ctx, ended, ok, id, finished, &call] {
+            id.send(gocsp::goroutine_id());
             const bool right = call(ctx);
             ended->store(now_ns(), std::memory_order_release);
             ok->store(right, std::memory_order_release);
             finished.close();
         });
-        wait_for([&] { return gocsp::count_goroutines().waiting >= parked_before + parks; });
+        const std::uint64_t caller = id.recv();
+        const auto give_up = clock_type::now() + std::chrono::seconds(10);
+        while (!parked(caller)) {
+            if (clock_type::now() > give_up) {
+                std::fprintf(stderr, "%s: cancel %s: the call never parked\n", program, name);
+                std::fflush(stderr);
+                gocsp::dump_goroutines(std::cerr);
+                fail("cancel: stuck");
+            }
+            gocsp::sleep_for(std::chrono::microseconds(20));
+        }
         gocsp::sleep_for(std::chrono::microseconds(100));  // well into its park
         const std::int64_t start = now_ns();
         cancel();
@@ -172,11 +183,11 @@ inline result cancel(long n) {
         fields += latency_fields(name, us);
     };
 
-    record("sleep", measure("sleep", n, 1, [](const gocsp::context& ctx) {
+    record("sleep", measure("sleep", n, [](const gocsp::context& ctx) {
                return gocsp::sleep_for(ctx, std::chrono::hours(1)) == gocsp::context::canceled;
            }));
 
-    record("blocking", measure("blocking", n, 2, [](const gocsp::context& ctx) {
+    record("blocking", measure("blocking", n, [](const gocsp::context& ctx) {
                // f waits until the call has returned, then is let go (its result is dropped).
                auto gate = std::make_shared<std::atomic<bool>>(false);
                bool right = false;
@@ -193,11 +204,11 @@ inline result cancel(long n) {
     const net::listener ln = net::listen("tcp", "127.0.0.1:0");
     const net::conn client = net::dial("tcp", ln.addr());
     const net::conn server = ln.accept();
-    record("read", measure("read", n, 1, [&server](const gocsp::context& ctx) {
+    record("read", measure("read", n, [&server](const gocsp::context& ctx) {
                char buf[64];
                return net_canceled([&] { (void)server.read(ctx, buf); });
            }));
-    record("accept", measure("accept", n, 1, [&ln](const gocsp::context& ctx) {
+    record("accept", measure("accept", n, [&ln](const gocsp::context& ctx) {
                return net_canceled([&] { (void)ln.accept(ctx); });
            }));
     client.close();
@@ -206,7 +217,7 @@ inline result cancel(long n) {
 
     {
         cancel_detail::full_listener full;
-        record("dial", measure("dial", n, 1, [&full](const gocsp::context& ctx) {
+        record("dial", measure("dial", n, [&full](const gocsp::context& ctx) {
                    return net_canceled([&] { (void)net::dial(ctx, "tcp", full.addr); });
                }));
     }
