@@ -46,17 +46,18 @@ TEST_CASE("main parks and wakes through every primitive and never leaves the mai
         a.send(round);
         REQUIRE(b.recv() == round + 1);
         REQUIRE(on_main_thread());
-        // Buffered: main blocks on a full buffer, then on an empty one.
-        gocsp::chan<int> c(1);
+        // Buffered: main blocks on a full buffer, then on an empty one. The answer comes back
+        // on a channel of its own: on c, main's receive could take its own 2 back before the
+        // goroutine does, however long main slept first.
+        gocsp::chan<int> c(1), answer(1);
         c.send(1);
-        gocsp::go([c, &wrong] {
+        gocsp::go([c, answer, &wrong] {
             if (c.recv() != 1) ++wrong;
             if (c.recv() != 2) ++wrong;
-            c.send(3);
+            answer.send(3);
         });
         c.send(2);
-        gocsp::sleep_for(10us);  // let the goroutine take 2 first
-        REQUIRE(c.recv() == 3);
+        REQUIRE(answer.recv() == 3);
         REQUIRE(on_main_thread());
         // select: receive, send and (nothing ready) default.
         gocsp::chan<int> d(0), e(0);
