@@ -76,6 +76,7 @@ GOCSP_DECL worker* scheduler::bind_main() {
 #if GOCSP_ASAN
     __asan_unpoison_memory_region(stk.bottom, stk.size);
 #endif
+    stack_in_use(stk);  // for m0's life
     w->g0.id = 0;
     w->g0.stk = stk;
     context_init_fiber(w->g0.ctx, stk.bottom, stk.size, stk.top(), &scheduler::m0_entry);

@@ -532,6 +532,7 @@ GOCSP_DECL void scheduler::attach_stack(worker* w, g* gp) noexcept {
 #if GOCSP_ASAN
     __asan_unpoison_memory_region(stk.bottom, stk.size);
 #endif
+    stack_in_use(stk);
     gp->stk = stk;
     context_init_fiber(gp->ctx, stk.bottom, stk.size, stk.top(), &scheduler::trampoline);
 }
@@ -603,6 +604,7 @@ GOCSP_DECL void scheduler::release_dead(void* arg) noexcept {
     scheduler& self = get();
     worker* w = current_worker();
     context_release(gp->ctx);
+    stack_free(gp->stk);
     if (gp->pool == self.default_pool_) w->stacks.put(*gp->pool, gp->stk);
     else gp->pool->give(&gp->stk, 1);
     self.free_slot(w, gp);
