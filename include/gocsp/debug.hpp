@@ -62,7 +62,7 @@ namespace testing {
 ///         code_under_test();
 ///         REQUIRE(leaks.report().empty());   // waits up to 2 s for stragglers to finish
 ///     }
-class leak_check {
+class GOCSP_API leak_check {
 public:
     leak_check();
     /// leaked: the goroutines started since construction that are still alive, after waiting

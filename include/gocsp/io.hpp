@@ -129,7 +129,7 @@ private:
 /// Errors throw std::system_error ("read /dev/stdin: ..."). Writing to a pipe nobody reads
 /// raises SIGPIPE, whose default action ends the program, as a Go program's write to a broken
 /// stdout does.
-class file {
+class GOCSP_API file {
 public:
     file() noexcept = default;
     /// read: up to buf.size() bytes; 0 at the end of the file. Parks until there is input.

@@ -132,7 +132,7 @@ std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t);
 /// last copy goes away. One goroutine may read while another writes; concurrent reads (or
 /// writes) take turns, each whole. A default-constructed conn is nil: every call on it throws
 /// (kind system, EINVAL) except close, which does nothing.
-class conn {
+class GOCSP_API conn {
 public:
     conn() noexcept = default;
 
@@ -215,7 +215,7 @@ private:
 
 /// listener: a listening TCP socket (Go's net.Listener). A shared handle, like conn; closes on
 /// close() or when the last copy goes away.
-class listener {
+class GOCSP_API listener {
 public:
     listener() noexcept = default;
 

@@ -24,6 +24,7 @@ void require_second_runtime_report(const gocsp_test::child_result& r, const std:
     REQUIRE(contains(r.err, module));
     REQUIRE(contains(r.err, "Build every module against one runtime"));
     REQUIRE(contains(r.err, "#pragma GCC visibility push(default)"));
+    REQUIRE(contains(r.err, "one shared compiled runtime (GOCSP_SEPARATE_COMPILATION"));
     REQUIRE_FALSE(contains(r.out, "runtime"));
 }
 
@@ -59,6 +60,17 @@ TEST_CASE("modules that give gocsp default visibility share one runtime", "[adve
     adversarial_one_runtime::require_one_runtime(gocsp_test::run_program("two_modules_shared"));
     adversarial_one_runtime::require_one_runtime(
         gocsp_test::run_program("load_plugin", in_programs_dir("gocsp_plugin_shared.so") + " local"));
+}
+
+// The other fix: the compiled runtime built as one shared library that every module links.
+// The modules keep -fvisibility=hidden without the pragma: the runtime's state lives in that
+// library, reached through its exported names only, and the plugin's executable does not
+// export its symbols.
+TEST_CASE("modules that link one shared compiled runtime share it", "[adversarial][one_runtime]") {
+    using adversarial_one_runtime::in_programs_dir;
+    adversarial_one_runtime::require_one_runtime(gocsp_test::run_program("two_modules_compiled"));
+    adversarial_one_runtime::require_one_runtime(
+        gocsp_test::run_program("load_plugin_compiled", in_programs_dir("gocsp_plugin_compiled.so") + " local"));
 }
 
 // exec keeps the process id but not the runtime: the image that follows starts its own, and

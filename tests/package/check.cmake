@@ -55,7 +55,7 @@ run("build consumer" ${CMAKE_COMMAND} --build ${WORK_DIR}/build --config ${CONFI
 
 # Single-config generators put the executable at the top of the build tree, multi-config ones
 # in a <config>/ subdirectory.
-foreach(program IN ITEMS consumer consumer_compiled)
+foreach(program IN ITEMS consumer consumer_compiled consumer_shared)
     set(exe "${WORK_DIR}/build/${program}")
     if(NOT EXISTS "${exe}")
         set(exe "${WORK_DIR}/build/${CONFIG}/${program}")

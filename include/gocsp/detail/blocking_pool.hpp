@@ -37,15 +37,13 @@ struct blocking_call {
     blocking_call* next = nullptr;                   // queue link (under the pool's lock)
 };
 
-class blocking_pool {
+class GOCSP_API blocking_pool {
 public:
     static constexpr int max_threads = 1024;
     static constexpr std::int64_t idle_timeout_ns = 10'000'000'000;  // 10 s
 
-    static blocking_pool& get() {
-        static blocking_pool* p = new blocking_pool();  // never destroyed: helpers outlive exit
-        return *p;
-    }
+    /// get: the process's blocking_pool (the runtime's own, with the compiled runtime).
+    static blocking_pool& get();
 
     /// submit: hands c to an idle helper, a new one, or the queue. Runs in a park's after-switch
     /// step, so it must not throw; a failure to start the very first helper is fatal.
@@ -156,5 +154,12 @@ private:
     int threads_ = 0;
     std::atomic<int> in_flight_{0};
 };
+
+#if GOCSP_DEFINE_RUNTIME
+GOCSP_DECL blocking_pool& blocking_pool::get() {
+    static blocking_pool* p = new blocking_pool();  // never destroyed: helpers outlive exit
+    return *p;
+}
+#endif
 
 }  // namespace gocsp::detail

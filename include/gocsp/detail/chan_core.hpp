@@ -194,7 +194,7 @@ constexpr std::size_t chan_capacity(I n) noexcept {
     return u > max_chan_capacity ? SIZE_MAX : static_cast<std::size_t>(u);
 }
 
-class chan_core {
+class GOCSP_API chan_core {
 public:
     /// make: a channel of capacity slots. Throws panic_error("makechan: size out of range") if
     /// capacity > max_chan_capacity or the buffer would exceed max_alloc (Go's makechan).

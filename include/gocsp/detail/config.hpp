@@ -40,18 +40,34 @@
 // runtime once in the one unit that includes <gocsp/impl/src.hpp> (the CMake target
 // gocsp::runtime does both). The headers then only declare the runtime's functions:
 //   GOCSP_DECL            marks a runtime function: `inline` header-only, an ordinary external
-//                         function of the runtime's unit with the compiled runtime.
+//                         function of the runtime's unit (with GOCSP_API) with the compiled
+//                         runtime.
 //   GOCSP_DEFINE_RUNTIME  1 where the runtime's definitions are compiled: every unit
 //                         header-only, the runtime's unit only with the compiled runtime.
+//   GOCSP_COMPILED_RUNTIME 1 with the compiled runtime, 0 header-only.
+//   GOCSP_API             default visibility with the compiled runtime (on the runtime's
+//                         classes, functions and variables), nothing header-only.
 // Templates and the small functions of the hot paths stay inline either way.
+//
+// One runtime per process (docs/design.md): with the compiled runtime, every piece of runtime
+// state (the scheduler, its settings, the per-thread record, the lock-rank switch, the dying
+// thread, the pools, the process marker) lives in the runtime's unit, reached through GOCSP_API
+// names only. A module built with -fvisibility=hidden that links one shared compiled runtime
+// then binds to that library's single copy instead of keeping its own (the library made by
+// cmake/gocsp_runtime.cmake exports those names and hides the rest). Header-only, the same
+// state is in statics of inline functions and inline variables.
 #if defined(GOCSP_SEPARATE_COMPILATION)
-#define GOCSP_DECL
+#define GOCSP_COMPILED_RUNTIME 1
+#define GOCSP_API __attribute__((visibility("default")))
+#define GOCSP_DECL GOCSP_API
 #if defined(GOCSP_BUILDING_RUNTIME)
 #define GOCSP_DEFINE_RUNTIME 1
 #else
 #define GOCSP_DEFINE_RUNTIME 0
 #endif
 #else
+#define GOCSP_COMPILED_RUNTIME 0
+#define GOCSP_API
 #define GOCSP_DECL inline
 #define GOCSP_DEFINE_RUNTIME 1
 #endif
@@ -74,11 +90,21 @@ inline void cpu_relax() noexcept {
 /// Size of a cache line; hot atomics of different owners are padded to it.
 inline constexpr std::size_t cache_line = 64;
 
+#if GOCSP_TSAN && GOCSP_COMPILED_RUNTIME
+/// tsan_fence_word: the word full_fence updates under ThreadSanitizer (one per process).
+GOCSP_API extern std::atomic<int> tsan_fence_word;
+#if GOCSP_DEFINE_RUNTIME
+constinit std::atomic<int> tsan_fence_word{0};
+#endif
+#endif
+
 /// full_fence: a sequentially consistent fence (the store-load barrier of the wake-up
 /// handshakes). ThreadSanitizer does not model fences; there it is a read-modify-write of one
 /// shared atomic instead, which it does model.
 inline void full_fence() noexcept {
-#if GOCSP_TSAN
+#if GOCSP_TSAN && GOCSP_COMPILED_RUNTIME
+    tsan_fence_word.fetch_add(0, std::memory_order_seq_cst);
+#elif GOCSP_TSAN
     static std::atomic<int> fence_word{0};
     fence_word.fetch_add(0, std::memory_order_seq_cst);
 #else

@@ -17,13 +17,16 @@ namespace gocsp::detail {
 /// prints its report; any other thread that calls it later (a second goroutine panicking at the
 /// same moment) blocks for good, so exactly one report is printed, whole, as Go prints one.
 /// The dying thread itself may call it again (a fault while it reports). Async-signal-safe.
-inline void begin_dying() noexcept {
+GOCSP_DECL void begin_dying() noexcept;
+#if GOCSP_DEFINE_RUNTIME
+GOCSP_DECL void begin_dying() noexcept {
     static std::atomic<long> dying_tid{0};
     const long me = static_cast<long>(::syscall(SYS_gettid));
     long expected = 0;
     if (dying_tid.compare_exchange_strong(expected, me) || expected == me) return;
     for (;;) ::pause();  // the dying thread's exit ends this one
 }
+#endif
 
 /// fatal: prints "fatal error: <msg>" (after what stdout holds) and exits with status 2.
 [[noreturn]] inline void fatal(const char* msg) noexcept {

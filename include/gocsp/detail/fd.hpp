@@ -122,7 +122,7 @@ struct io_result {
     int err = 0;  // errno, for io_status::error
 };
 
-class fd_core {
+class GOCSP_API fd_core {
 public:
     /// fd_core: manages fd. kind socket needs pd (from pd_open); pollable has one too; file has
     /// none. `owned`: close fd at the end (false for the standard streams).

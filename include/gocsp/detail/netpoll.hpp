@@ -87,7 +87,7 @@ enum class wait_result : std::uint8_t {
 inline g* ready_token() noexcept { return reinterpret_cast<g*>(std::uintptr_t{1}); }
 
 /// poll_desc: the poller's state of one fd (Go's pollDesc). See the invariants above.
-struct poll_desc {
+struct GOCSP_API poll_desc {
     spinlock lock{lock_rank::primitive};  // protects everything below but `next_free`
     g* rg = nullptr;                    // read slot: nullptr, ready_token() or a waiter
     g* wg = nullptr;                    // write slot
@@ -129,12 +129,10 @@ struct poll_desc {
 
 /// pd_pool: where poll descriptors come from. Memory is carved in chunks and never freed, so a
 /// late event or timer always finds a valid poll_desc (see the invariants above).
-class pd_pool {
+class GOCSP_API pd_pool {
 public:
-    static pd_pool& get() {
-        static pd_pool* p = new pd_pool();
-        return *p;
-    }
+    /// get: the process's pd_pool (the runtime's own, with the compiled runtime).
+    static pd_pool& get();
     poll_desc* take() {
         std::lock_guard<spinlock> hold(lock_);
         if (!free_) {
@@ -161,7 +159,14 @@ private:
     poll_desc* free_ = nullptr;
 };
 
-void netpoll_ready(void* ptr, std::uint32_t events) noexcept;
+#if GOCSP_DEFINE_RUNTIME
+GOCSP_DECL pd_pool& pd_pool::get() {
+    static pd_pool* p = new pd_pool();
+    return *p;
+}
+#endif
+
+GOCSP_DECL void netpoll_ready(void* ptr, std::uint32_t events) noexcept;
 
 // The poll_desc operations (defined below, where each is described).
 GOCSP_DECL poll_desc* pd_open(int fd);

@@ -2,13 +2,16 @@
 // header-only runtime does not start beside the first.
 //
 // Why a second runtime can start
-//   The runtime is reached through statics of inline functions (scheduler::get(), config()).
-//   With default visibility the dynamic linker makes every module share one copy of each (g++
-//   emits them as STB_GNU_UNIQUE, which binds process-wide even across dlopen(RTLD_LOCAL)). A
-//   shared library built with -fvisibility=hidden keeps its own copies, so its first goroutine
-//   or channel starts a second scheduler: its own workers, timers and poller. A goroutine parked
-//   on one runtime's channel and readied by the other's then runs on the wrong workers, and
-//   nothing reports it.
+//   Header-only, the runtime is reached through statics of inline functions (scheduler::get(),
+//   config()). With default visibility the dynamic linker makes every module share one copy of
+//   each (g++ emits them as STB_GNU_UNIQUE, which binds process-wide even across
+//   dlopen(RTLD_LOCAL)). A shared library built with -fvisibility=hidden keeps its own copies, so
+//   its first goroutine or channel starts a second scheduler: its own workers, timers and poller.
+//   A goroutine parked on one runtime's channel and readied by the other's then runs on the
+//   wrong workers, and nothing reports it. With the compiled runtime (GOCSP_SEPARATE_COMPILATION)
+//   all that state is in the runtime's library and every module reaches it by name: modules that
+//   link one shared compiled runtime share it, hidden or not; two shared libraries that each
+//   link a static one are two runtimes.
 //
 // The marker
 //   Modules with hidden symbols share nothing that is found by name, so the marker lives in the
@@ -44,15 +47,23 @@
 
 namespace gocsp::detail {
 
-/// runtime_marker_fd: this module's bound marker socket, or -1. Per module on purpose: a
-/// second runtime sees the first one's marker through the kernel, not through this variable.
-inline int& runtime_marker_fd() noexcept {
+/// claim_process_runtime: called once by the scheduler's constructor before any of its threads
+/// start. Registers this runtime as the process's one runtime, or, if another module's runtime
+/// already runs in this process, ends the process with "fatal error: gocsp: a second gocsp
+/// runtime started in this process ..." (status 2), naming this module and the fix.
+GOCSP_DECL void claim_process_runtime() noexcept;
+
+#if GOCSP_DEFINE_RUNTIME
+
+/// runtime_marker_fd: this runtime's bound marker socket, or -1. Each runtime's own on purpose:
+/// a second runtime sees the first one's marker through the kernel, not through this variable.
+GOCSP_DECL int& runtime_marker_fd() noexcept {
     static int fd = -1;
     return fd;
 }
 
 /// runtime_marker_after_fork: pthread_atfork's child handler; the child drops the parent's marker.
-inline void runtime_marker_after_fork() noexcept {
+GOCSP_DECL void runtime_marker_after_fork() noexcept {
     int& fd = runtime_marker_fd();
     if (fd >= 0) ::close(fd);
     fd = -1;
@@ -60,7 +71,7 @@ inline void runtime_marker_after_fork() noexcept {
 
 /// module_of: the file name of the loaded object (executable or shared library) whose code
 /// holds `address`, written to out (at most n bytes); "the executable" when it has no name.
-inline void module_of(const void* address, char* out, std::size_t n) noexcept {
+GOCSP_DECL void module_of(const void* address, char* out, std::size_t n) noexcept {
     struct search {
         std::uintptr_t address;
         char* out;
@@ -89,11 +100,7 @@ inline void module_of(const void* address, char* out, std::size_t n) noexcept {
         &s);
 }
 
-/// claim_process_runtime: called once by the scheduler's constructor before any of its threads
-/// start. Registers this runtime as the process's one runtime, or, if another module's runtime
-/// already runs in this process, ends the process with "fatal error: gocsp: a second gocsp
-/// runtime started in this process ..." (status 2), naming this module and the fix.
-inline void claim_process_runtime() noexcept {
+GOCSP_DECL void claim_process_runtime() noexcept {
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return;  // no marker possible: skip the check
     sockaddr_un addr{};
@@ -116,19 +123,24 @@ inline void claim_process_runtime() noexcept {
 
     char module[512];
     module_of(reinterpret_cast<const void*>(&claim_process_runtime), module, sizeof module);
-    char msg[1536];
+    char msg[2048];
     std::snprintf(msg, sizeof msg,
                   "gocsp: a second gocsp runtime started in this process (in %s; another module "
                   "already runs one). A module that hides gocsp's symbols (built with "
-                  "-fvisibility=hidden) gets its own copy of the header-only runtime, and channels "
-                  "passed between two runtimes break. Build every module against one runtime: give "
-                  "gocsp default visibility in each (no -fvisibility=hidden, or "
-                  "#pragma GCC visibility push(default) around the gocsp includes), link an "
-                  "executable that loads such plugins with -rdynamic (CMake: ENABLE_EXPORTS), and "
-                  "with clang load them with dlopen(RTLD_GLOBAL). See docs/design.md, \"One runtime "
-                  "per process\".",
+                  "-fvisibility=hidden) gets its own copy of the header-only runtime (as does a "
+                  "shared library that links a static compiled runtime), and channels passed "
+                  "between two runtimes break. Build every module against one runtime: link each "
+                  "with one shared compiled runtime (GOCSP_SEPARATE_COMPILATION in every module "
+                  "and <gocsp/impl/src.hpp> in one shared library; CMake: a library made by "
+                  "gocsp_add_runtime_library(<name> SHARED)), or give gocsp default visibility in "
+                  "each (no -fvisibility=hidden, or #pragma GCC visibility push(default) around "
+                  "the gocsp includes), link an executable that loads such plugins with -rdynamic "
+                  "(CMake: ENABLE_EXPORTS), and with clang load them with dlopen(RTLD_GLOBAL). "
+                  "See docs/design.md, \"One runtime per process\".",
                   module);
     fatal(msg);
 }
+
+#endif  // GOCSP_DEFINE_RUNTIME
 
 }  // namespace gocsp::detail

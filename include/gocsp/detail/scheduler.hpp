@@ -123,30 +123,52 @@ struct settings {
     std::atomic<std::size_t> stack_size{default_stack_size};
     std::atomic<bool> started{false};
 };
+#if GOCSP_COMPILED_RUNTIME
+/// runtime_settings: the settings (the runtime's unit defines them; read them through config()).
+GOCSP_API extern settings runtime_settings;
+#if GOCSP_DEFINE_RUNTIME
+constinit settings runtime_settings;
+#endif
+/// config: the settings of the process's runtime.
+inline settings& config() noexcept { return runtime_settings; }
+#else
+/// config: the settings of the process's runtime.
 inline settings& config() noexcept {
     static settings s;
     return s;
 }
+#endif
 
 /// tls: the runtime's per-thread state. Read it only through current_worker() / thread_g():
 /// a goroutine may resume on another thread, and the compiler may not cache its address.
-struct thread_state {
+struct GOCSP_API thread_state {
     worker* w = nullptr;              // set on worker threads
     std::unique_ptr<g> thread_record;  // a plain thread's g, made on first need
     bool main_checked = false;         // bind_main was tried on this thread
     ~thread_state();                   // unregisters thread_record
 };
-inline thread_local thread_state tls;
-
+// With the compiled runtime, tls is the runtime's unit's own: other units reach it through
+// current_worker(), out of line there (a call either way: it is never inlined).
 /// current_worker: the worker running the caller, or nullptr on a plain thread.
-GOCSP_NOINLINE inline worker* current_worker() noexcept {
+#if GOCSP_COMPILED_RUNTIME
+GOCSP_NOINLINE GOCSP_API worker* current_worker() noexcept;
+#endif
+#if GOCSP_DEFINE_RUNTIME
+#if GOCSP_COMPILED_RUNTIME
+thread_local thread_state tls;
+#else
+inline thread_local thread_state tls;
+#endif
+
+GOCSP_NOINLINE GOCSP_DECL worker* current_worker() noexcept {
     worker* w = tls.w;
     asm volatile("" ::: "memory");
     return w;
 }
+#endif
 
 /// thread_g: the calling plain thread's record (made on first call).
-g* thread_g();
+GOCSP_DECL g* thread_g();
 
 /// worker: one of the P threads that run goroutines. Fields without a comment belong to the
 /// worker's own thread.
@@ -193,11 +215,17 @@ struct alignas(cache_line) worker {
 
 /// scheduler: the runtime. One per process, made on first use and never destroyed (at exit,
 /// goroutines are abandoned, as in Go).
-class scheduler {
+class GOCSP_API scheduler {
 public:
+    /// get: the process's scheduler, started on first use.
     static scheduler& get() {
+#if GOCSP_COMPILED_RUNTIME
+        scheduler* s = instance_.load(std::memory_order_acquire);
+        return GOCSP_LIKELY(s != nullptr) ? *s : make();
+#else
         static scheduler* s = new scheduler();
         return *s;
+#endif
     }
     /// instance_if_started: the scheduler, or nullptr if nothing started it yet.
     static scheduler* instance_if_started() noexcept {
@@ -265,11 +293,19 @@ public:
     /// epoll_fd: the runtime's epoll instance; register fds with data.ptr != nullptr.
     int epoll_fd() const noexcept { return epfd_; }
     /// netpoll_dispatch: called (on a worker, or sysmon) with each event's data.ptr and events.
+#if GOCSP_COMPILED_RUNTIME
+    static std::atomic<void (*)(void*, std::uint32_t)> netpoll_dispatch;
+#else
     static inline std::atomic<void (*)(void*, std::uint32_t)> netpoll_dispatch{nullptr};
+#endif
     void netpoll_waiting(int delta) noexcept;
 
 private:
     scheduler();
+#if GOCSP_COMPILED_RUNTIME
+    static std::atomic<scheduler*> instance_;  // the scheduler, once made (by make)
+    static scheduler& make();                   // get's first call: makes it, once
+#endif
 
     // Switching.
     void switch_to(worker* w, g* from, g* to, void (*fn)(void*), void* arg, bool from_dies = false) noexcept;
@@ -316,7 +352,11 @@ private:
     static void install_altstack() noexcept;
     static void install_overflow_handler() noexcept;
     static void install_sigquit_handler() noexcept;
+#if GOCSP_COMPILED_RUNTIME
+    static std::atomic<int> sigquit_pending_;
+#else
     static inline std::atomic<int> sigquit_pending_{0};
+#endif
     static void on_segv(int sig, siginfo_t* info, void* ctx) noexcept;
     void sysmon_main();
     [[noreturn]] static void halt(worker* w) noexcept;
@@ -384,6 +424,18 @@ GOCSP_DECL g* current_g();
 GOCSP_DECL worker* current_worker_or_bind();
 
 #if GOCSP_DEFINE_RUNTIME
+
+#if GOCSP_COMPILED_RUNTIME
+constinit std::atomic<scheduler*> scheduler::instance_{nullptr};
+constinit std::atomic<void (*)(void*, std::uint32_t)> scheduler::netpoll_dispatch{nullptr};
+constinit std::atomic<int> scheduler::sigquit_pending_{0};
+
+GOCSP_DECL scheduler& scheduler::make() {
+    static scheduler* s = new scheduler();
+    instance_.store(s, std::memory_order_release);
+    return *s;
+}
+#endif
 
 GOCSP_DECL g* thread_g() {
     auto& rec = tls.thread_record;

@@ -86,18 +86,35 @@ struct held_locks {
         }
     }
 };
+/// held_locks_of_thread: the calling thread's record (never cached across a switch). With the
+/// compiled runtime the record is the runtime's unit's own, reached out of line.
+#if GOCSP_COMPILED_RUNTIME
+GOCSP_NOINLINE GOCSP_API held_locks& held_locks_of_thread() noexcept;
+#endif
+#if GOCSP_DEFINE_RUNTIME
+#if GOCSP_COMPILED_RUNTIME
+thread_local held_locks held_by_thread;
+#else
 inline thread_local held_locks held_by_thread;
+#endif
 
-/// held_locks_of_thread: the calling thread's record (never cached across a switch).
-GOCSP_NOINLINE inline held_locks& held_locks_of_thread() noexcept {
+GOCSP_NOINLINE GOCSP_DECL held_locks& held_locks_of_thread() noexcept {
     held_locks* h = &held_by_thread;
     asm volatile("" ::: "memory");
     return *h;
 }
+#endif
 
 /// lock_ranks_on: whether this process checks lock ranks; switched on, for good, by every
 /// translation unit built with runtime_checks, as it starts.
+#if GOCSP_COMPILED_RUNTIME
+GOCSP_API extern std::atomic<bool> lock_ranks_on;
+#if GOCSP_DEFINE_RUNTIME
+constinit std::atomic<bool> lock_ranks_on{false};
+#endif
+#else
 inline std::atomic<bool> lock_ranks_on{false};
+#endif
 inline bool enable_lock_ranks() noexcept {
     lock_ranks_on.store(true, std::memory_order_relaxed);
     return true;

@@ -88,7 +88,9 @@ inline bool guard_madvise_supported() noexcept {
 
 /// guard_budget: how many more stacks may get an mprotect guard (shared by every pool); used only
 /// where the kernel lacks MADV_GUARD_INSTALL.
-inline std::atomic<long>& guard_budget() noexcept {
+GOCSP_DECL std::atomic<long>& guard_budget() noexcept;
+#if GOCSP_DEFINE_RUNTIME
+GOCSP_DECL std::atomic<long>& guard_budget() noexcept {
     static std::atomic<long> budget = [] {
         long max_maps = 65530;
         if (std::FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
@@ -99,6 +101,7 @@ inline std::atomic<long>& guard_budget() noexcept {
     }();
     return budget;
 }
+#endif
 
 /// stack_pool_stats: what a stack_pool has done so far (for tests and diagnostics).
 struct stack_pool_stats {
@@ -255,8 +258,11 @@ inline void stack_free([[maybe_unused]] const stack& s) noexcept {
 #endif
 }
 
-/// stack_pools: one pool per stack size, created on first use and never destroyed.
-inline stack_pool& pool_for(std::size_t stack_size) {
+/// pool_for: the pool of stacks of stack_size bytes (rounded up to pages). One pool per size,
+/// created on first use and never destroyed.
+GOCSP_DECL stack_pool& pool_for(std::size_t stack_size);
+#if GOCSP_DEFINE_RUNTIME
+GOCSP_DECL stack_pool& pool_for(std::size_t stack_size) {
     static std::mutex lock;
     static auto* pools = new std::map<std::size_t, stack_pool*>();
     std::size_t size = round_up(stack_size, page_size());
@@ -265,6 +271,7 @@ inline stack_pool& pool_for(std::size_t stack_size) {
     if (!slot) slot = new stack_pool(size);
     return *slot;
 }
+#endif
 
 /// block_cache: a worker's private stock of blocks (stacks, g slots) of one pool, owner thread
 /// only. Refills from and flushes to the shared pool in batches, so the pool's lock is taken
