@@ -53,9 +53,13 @@ endif()
 run("configure consumer" ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} ${consumer_args})
 run("build consumer" ${CMAKE_COMMAND} --build ${WORK_DIR}/build --config ${CONFIG})
 
+set(programs consumer consumer_compiled)
+if(MODE STREQUAL "find_package")
+    list(APPEND programs consumer_shared)  # see consumer/CMakeLists.txt
+endif()
 # Single-config generators put the executable at the top of the build tree, multi-config ones
 # in a <config>/ subdirectory.
-foreach(program IN ITEMS consumer consumer_compiled consumer_shared)
+foreach(program IN LISTS programs)
     set(exe "${WORK_DIR}/build/${program}")
     if(NOT EXISTS "${exe}")
         set(exe "${WORK_DIR}/build/${CONFIG}/${program}")
