@@ -20,7 +20,10 @@
 #                       build-asan and build-tsan (relative paths are from the repository root)
 #   GOCSP_CMAKE_ARGS    extra CMake configure arguments for every configuration, e.g.
 #                       "-DCMAKE_CXX_COMPILER=clang++"
-#   GOCSP_TEST_JOBS     tests run in parallel (default 2)
+#   GOCSP_TEST_JOBS     tests run in parallel (default: twice the number of cores; most tests spend
+#                       much of their time waiting on child programs, sockets and sleeps: on 2 cores,
+#                       4 at once ran the TSan configuration in 405 s instead of 692-863 s at 2, and
+#                       kept the cores busy 1.7 of 2 instead of under 1)
 # Prints ctest's summary for each configuration, one line per configuration at the end, and a
 # total line "tests: N passed, N failed". Exits non-zero if any configuration fails to build or
 # has a failing test.
@@ -67,7 +70,7 @@ for config in "${configs[@]}"; do
     if [ "$status" -eq 0 ]; then
         gocsp_log "== $config: testing"
         log="$dir/ctest.log"
-        ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "${GOCSP_TEST_JOBS:-2}" \
+        ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "${GOCSP_TEST_JOBS:-$((2 * $(nproc)))}" \
             "${ctest_args[@]}" "$@" 2>&1 | tee "$log" || status=$?
         summary=$(grep -E 'tests passed, [0-9]+ tests? failed out of' "$log" | tail -n 1 || true)
         if [[ $summary =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then

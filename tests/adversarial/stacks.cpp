@@ -26,7 +26,7 @@ constexpr bool sanitized = false;
 
 // ThreadSanitizer counts every goroutine as a thread and dies beyond 8,128 at once: its runs keep
 // to 6,000 goroutines alive (below the mprotect budget, so there they check the guards' presence,
-// not their number).
+// not their number, and with fewer still).
 #if GOCSP_TSAN
 constexpr long most_alive = 6'000;
 #else
@@ -107,9 +107,16 @@ TEST_CASE("every goroutine stack is guarded, beyond the mprotect budget", "[adve
              << adversarial_stacks::mprotect_guard_budget() << " stacks get an mprotect guard");
         return;
     }
+#if GOCSP_TSAN
+    // ThreadSanitizer cannot keep enough goroutines alive to pass the budget (most_alive): there
+    // the case checks that every stack carved has its guard, which 1,000 show as well as 6,000
+    // (each a TSan thread record of about 880 KB: 6,000 took 66 s in a CI run).
+    const long parked = 1'000;
+#else
     const long budget = adversarial_stacks::mprotect_guard_budget();
     const long parked = std::min(adversarial_stacks::most_alive,
                                  adversarial_stacks::sanitized ? budget + 2048 : std::max(budget + 2048, 100'000L));
+#endif
     auto r = gocsp_test::run_program("stack_overflow_frames", "once 0 " + std::to_string(parked), 300);
     adversarial_stacks::require_overflow_report(r);
     unsigned long carved = 0, guarded = 0;
@@ -124,6 +131,13 @@ TEST_CASE("every goroutine stack is guarded, beyond the mprotect budget", "[adve
 // per parked goroutine instead of 4,352. Guards make the canary useless; a debug aid must not
 // double memory. Measured as gocsp_bench's parked workload does.
 TEST_CASE("a parked goroutine costs the same memory with and without NDEBUG", "[adversarial][stacks]") {
+#if GOCSP_TSAN
+    // Not measured under ThreadSanitizer: each parked goroutine costs about 880 KB of TSan's own
+    // (its thread record and shadow), which varies between runs by more than the page looked for
+    // here, and 2 x 5,000 of them took 124 s in a CI run. The Release and ASan builds measure it.
+    WARN("not measured under ThreadSanitizer");
+    return;
+#endif
     const long n = adversarial_stacks::sanitized ? 5'000 : 20'000;
     const double debug = adversarial_stacks::parked_bytes("parked_memory", n);
     const double ndebug = adversarial_stacks::parked_bytes("parked_memory_ndebug", n);
