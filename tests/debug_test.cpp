@@ -55,7 +55,11 @@ TEST_CASE("leaked or sleeping goroutines are not a deadlock while main can go on
     INFO("stderr: " << r.err);
     REQUIRE_FALSE(r.timed_out);
     REQUIRE(r.exit_code == 0);
-    REQUIRE(r.out == "asia\ndone\n");
+    // The first answer is the fastest one (10 ms) unless the machine is so loaded that the three
+    // sleeps started far apart: under ThreadSanitizer with other tests beside it, "americas"
+    // came first once. Which one wins is not what this case is about.
+    const bool one_answer = r.out == "asia\ndone\n" || r.out == "europe\ndone\n" || r.out == "americas\ndone\n";
+    REQUIRE(one_answer);
 }
 
 TEST_CASE("SIGQUIT prints every goroutine and exits 2, or runs on if asked") {
