@@ -32,8 +32,11 @@ function(run step)
 endfunction()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
+# The consumer sets no build type, as many projects do not (no optimisation, no NDEBUG): gocsp's
+# package must work that way too, and the consumer's compilations of the runtime cost half what
+# they do at -O3. (A multi-config generator still builds CONFIG.)
 set(consumer_args
-    -D CMAKE_BUILD_TYPE=${CONFIG}
+    -D CMAKE_BUILD_TYPE=
     -D CMAKE_CXX_COMPILER=${CXX_COMPILER}
     -D CMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
 if(MAKE_PROGRAM)
