@@ -2,7 +2,9 @@
 // rejections Go's test/chan/perm.go checks): a send-only channel cannot be received from, a
 // receive-only channel cannot be sent on or closed, and the directional views do not convert
 // back to a bidirectional channel or to each other. Each #ifdef block holds one line that must not
-// compile; built without any define (the control), the file compiles.
+// compile; built without any define (the control), the file compiles. Blocks that declare a name
+// have a scope of their own, so that all of them can be compiled at once (tests/CMakeLists.txt,
+// gocsp_add_compile_fail_test) without one block's name colliding with another's.
 #include <gocsp/chan.hpp>
 #include <gocsp/select.hpp>
 
@@ -71,24 +73,34 @@ int main() {
 
     // Conversions back, or across.
 #ifdef RECV_CHAN_TO_CHAN
-    gocsp::chan<int> back = r;
-    (void)back;
+    {
+        gocsp::chan<int> back = r;
+        (void)back;
+    }
 #endif
 #ifdef SEND_CHAN_TO_CHAN
-    gocsp::chan<int> back = s;
-    (void)back;
+    {
+        gocsp::chan<int> back = s;
+        (void)back;
+    }
 #endif
 #ifdef SEND_CHAN_TO_RECV_CHAN
-    gocsp::recv_chan<int> across = s;
-    (void)across;
+    {
+        gocsp::recv_chan<int> across = s;
+        (void)across;
+    }
 #endif
 #ifdef RECV_CHAN_TO_SEND_CHAN
-    gocsp::send_chan<int> across = r;
-    (void)across;
+    {
+        gocsp::send_chan<int> across = r;
+        (void)across;
+    }
 #endif
 #ifdef RECV_CHAN_TO_CHAN_EXPLICIT
-    auto back = static_cast<gocsp::chan<int>>(r);
-    (void)back;
+    {
+        auto back = static_cast<gocsp::chan<int>>(r);
+        (void)back;
+    }
 #endif
 #ifdef SEND_CHAN_TO_CHAN_ASSIGN
     c = s;

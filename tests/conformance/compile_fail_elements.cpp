@@ -5,6 +5,8 @@
 // are not integers (Go's make takes an integer size). Each #ifdef block holds one line that must
 // not compile; built without any define (the control), the file compiles - including the element
 // types that are accepted: copies that may throw, over-aligned, empty and move-only types.
+// Declarations in a block have a scope of their own, so that all blocks can be compiled at once
+// (tests/CMakeLists.txt, gocsp_add_compile_fail_test).
 #include <gocsp/chan.hpp>
 #include <gocsp/select.hpp>
 
@@ -80,16 +82,16 @@ int main() {
     (void)from_char.cap();
 
 #ifdef THROWING_MOVE_CONSTRUCTOR
-    gocsp::chan<bad_move> c(1);
+    { gocsp::chan<bad_move> c(1); }
 #endif
 #ifdef THROWING_MOVE_ASSIGNMENT
-    gocsp::chan<bad_assign> c(1);
+    { gocsp::chan<bad_assign> c(1); }
 #endif
 #ifdef THROWING_DESTRUCTOR
-    gocsp::chan<bad_destructor> c(1);
+    { gocsp::chan<bad_destructor> c(1); }
 #endif
 #ifdef NO_DEFAULT_CONSTRUCTOR
-    gocsp::chan<no_zero_value> c(1);
+    { gocsp::chan<no_zero_value> c(1); }
 #endif
 
     // A move-only value sent as an lvalue would have to be copied.
@@ -107,10 +109,10 @@ int main() {
 
     // A capacity must be an integer.
 #ifdef FLOATING_CAPACITY
-    gocsp::chan<int> c(1.5);
+    { gocsp::chan<int> c(1.5); }
 #endif
 #ifdef BOOL_CAPACITY
-    gocsp::chan<int> c(true);
+    { gocsp::chan<int> c(true); }
 #endif
     return 0;
 }
