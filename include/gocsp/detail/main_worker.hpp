@@ -73,9 +73,6 @@ GOCSP_DECL worker* scheduler::bind_main() {
     // m0's scheduler context runs on a stack of its own: main's code owns the thread's.
     stack stk;
     default_pool_->take(&stk, 1);
-#if GOCSP_ASAN
-    __asan_unpoison_memory_region(stk.bottom, stk.size);
-#endif
     stack_in_use(stk);  // for m0's life
     w->g0.id = 0;
     w->g0.stk = stk;

@@ -581,9 +581,6 @@ GOCSP_DECL void scheduler::attach_stack(worker* w, g* gp) noexcept {
     stack stk;
     if (gp->pool == default_pool_) stk = w->stacks.get(*gp->pool);
     else gp->pool->take(&stk, 1);
-#if GOCSP_ASAN
-    __asan_unpoison_memory_region(stk.bottom, stk.size);
-#endif
     stack_in_use(stk);
     gp->stk = stk;
     context_init_fiber(gp->ctx, stk.bottom, stk.size, stk.top(), &scheduler::trampoline);

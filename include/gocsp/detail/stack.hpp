@@ -41,6 +41,7 @@
 #include "spinlock.hpp"
 
 #if GOCSP_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -239,16 +240,18 @@ private:
     char* end_ = nullptr;
 };
 
-/// stack_in_use / stack_free: LeakSanitizer's view of a goroutine stack. It scans thread
-/// stacks, not these: without a root region, what only a parked goroutine's stack points to would
-/// be reported as leaked at exit. So a stack is a root region while a goroutine or a scheduler
-/// context runs on it, and only then: a scan reads the whole region (256 KiB by default, mostly
-/// pages nobody touched, each a page fault; 4 ms a stack here, 20 s at the exit of a program
-/// whose 5,000 goroutines had all ended), and the stale pointers of a free stack would hide real
-/// leaks. The region is the stack alone: a guard region installed by madvise reads as mapped,
-/// and a scan of it would fault. No-ops without AddressSanitizer.
+/// stack_in_use / stack_free: AddressSanitizer's view of a goroutine stack, taken and given
+/// back. A stack taken is unpoisoned whole (what ran on it before may have left poisoned frames).
+/// And LeakSanitizer scans thread stacks, not these: without a root region, what only a parked
+/// goroutine's stack points to would be reported as leaked at exit. So a stack is a root region
+/// while a goroutine or a scheduler context runs on it, and only then: a scan reads the whole
+/// region (256 KiB by default, mostly pages nobody touched, each a page fault; 4 ms a stack here,
+/// 20 s at the exit of a program whose 5,000 goroutines had all ended), and the stale pointers of
+/// a free stack would hide real leaks. The region is the stack alone: a guard region installed by
+/// madvise reads as mapped, and a scan of it would fault. No-ops without AddressSanitizer.
 inline void stack_in_use([[maybe_unused]] const stack& s) noexcept {
 #if GOCSP_ASAN
+    __asan_unpoison_memory_region(s.bottom, s.size);
     __lsan_register_root_region(s.bottom, s.size);
 #endif
 }
