@@ -28,6 +28,17 @@ bool on_main_thread() { return thread_id() == ::getpid() && main_thread_marker =
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// require_exit: runs a test program (tests/programs) and requires that it ends by itself within a
+// minute, with that status and, unless out is null, exactly that output.
+void require_exit(const char* program, const char* mode, int status, const char* out) {
+    auto r = gocsp_test::run_program(program, mode, 60);
+    INFO(program << " " << mode << ": stderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    REQUIRE(r.signal == 0);
+    REQUIRE(r.exit_code == status);
+    if (out) REQUIRE(r.out == out);
+}
+
 }  // namespace adversarial_main
 
 TEST_CASE("main parks and wakes through every primitive and never leaves the main thread",
@@ -183,15 +194,16 @@ TEST_CASE("main alone in a long blocking call is not a deadlock", "[adversarial]
 
 TEST_CASE("main returns while goroutines run on its thread: the process exits at once",
           "[adversarial][main]") {
-    auto r = gocsp_test::run_program("main_goroutine", "exit", 60);
-    INFO("stderr: " << r.err);
-    REQUIRE_FALSE(r.timed_out);
-    REQUIRE(r.exit_code == 0);
-    REQUIRE(r.out == "main returns\n");
-    auto x = gocsp_test::run_program("main_goroutine", "exit_call", 60);
-    INFO("stderr: " << x.err);
-    REQUIRE_FALSE(x.timed_out);
-    REQUIRE(x.exit_code == 3);
+    adversarial_main::require_exit("main_goroutine", "exit", 0, "main returns\n");
+    adversarial_main::require_exit("main_goroutine", "exit_call", 3, nullptr);
+}
+
+// Goroutines that never park hold their thread until they end (there is no preemption). main
+// started 300 that spin until it says stop: once a queue's worth of them waited, main yielded
+// its thread to them and one of them spun on it forever, before main could say stop.
+TEST_CASE("main that starts goroutines which never park keeps its thread until it parks",
+          "[adversarial][main]") {
+    adversarial_main::require_exit("main_goroutine", "spinners", 0, "done\n");
 }
 
 TEST_CASE("main becomes a goroutine while the process is out of file descriptors",
@@ -199,10 +211,5 @@ TEST_CASE("main becomes a goroutine while the process is out of file descriptors
     // glibc reads /proc/self/maps to find the main thread's stack; with no descriptor left, main
     // must still be bound, park and resume (issue 17: chat crashed on its first wake-up when its
     // file limit was lowered between listening and its first go()).
-    auto r = gocsp_test::run_program("main_out_of_files", "", 60);
-    INFO("stderr: " << r.err);
-    REQUIRE_FALSE(r.timed_out);
-    REQUIRE(r.signal == 0);
-    REQUIRE(r.exit_code == 0);
-    REQUIRE(r.out == "main resumed: 42\n");
+    adversarial_main::require_exit("main_out_of_files", "", 0, "main resumed: 42\n");
 }

@@ -8,8 +8,12 @@
 //                             (some on the main thread): status 0, at once
 //   main_goroutine exit_call  a goroutine on the main thread calls std::exit while main is
 //                             parked: status 3
+//   main_goroutine spinners   main starts 300 goroutines that never park until main tells them
+//                             to stop, tells them, then waits: prints "done", status 0 (main
+//                             must not have handed its thread to one of them first)
 #include <gocsp/gocsp.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +55,22 @@ int main(int argc, char** argv) {
         never.recv();  // parks main: m0 runs the goroutine above, which exits
         return 0;
     }
-    std::fprintf(stderr, "usage: main_goroutine deadlock|exit|exit_call\n");
+    if (std::strcmp(mode, "spinners") == 0) {
+        std::atomic<bool> stop{false};
+        gocsp::wait_group wg;
+        constexpr int n = 300;  // more than a run queue holds
+        wg.add(n);
+        for (int i = 0; i < n; ++i)
+            gocsp::go([&stop, &wg] {
+                while (!stop.load()) {
+                }
+                wg.done();
+            });
+        stop = true;  // only now may main park
+        wg.wait();
+        std::puts("done");
+        return 0;
+    }
+    std::fprintf(stderr, "usage: main_goroutine deadlock|exit|exit_call|spinners\n");
     return 64;
 }

@@ -26,7 +26,8 @@
 //   do. The rules that keep main on its thread:
 //   - main is never in a run queue. ready(main) puts it in m0's `pinned` slot and wakes m0 if it
 //     sleeps; only m0 takes it from there (pick_local, first, unless main yielded: then the
-//     goroutines queued before it run first, pinned_defer of them).
+//     goroutines queued before it run first, pinned_defer of them). main yields so after a burst
+//     of spawns only while what it starts ends about as fast (main_spawned).
 //   - m0 runs only its own queue (what main and m0's goroutines spawned or readied) and main: it
 //     never steals and never takes the global queue, so that a ready main waits behind as little
 //     as possible. Other workers steal from m0 like from any worker. m0 is not on the idle list
@@ -202,6 +203,9 @@ struct alignas(cache_line) worker {
     std::atomic<g*> pinned{nullptr};      // main, ready to run again (set by ready, taken by m0)
     std::atomic<bool> sleeping{false};    // m0 sleeps (or is about to) on `wake`
     std::uint32_t pinned_defer = 0;       // schedules to give the run queue before main (main yielded)
+    std::uint32_t main_spawns = 0;        // goroutines main has started (main_spawned)
+    std::int64_t main_live_seen = 0;      // live goroutines at main's last look (main_spawned)
+    bool main_spawns_end = false;         // they end about as fast as main starts them
 
     // Read by sysmon.
     std::atomic<std::uint32_t> public_tick{0};  // schedtick, published at each schedule
@@ -315,6 +319,7 @@ private:
     static void requeue_global(void* gp) noexcept;
     void requeue_pinned(g* gp) noexcept;
     void ready_pinned(g* gp) noexcept;
+    void main_spawned(worker* w) noexcept;
     static void m0_entry(transfer_t t) noexcept;
     g* m0_find_runnable(worker* w) noexcept;
     void preempt(worker* w) noexcept;
@@ -596,6 +601,8 @@ GOCSP_DECL void scheduler::start(g* gp) noexcept {
     if (worker* w = current_worker_or_bind()) {
         add_live(w->live_delta, 1);
         put_next(w, gp);
+        ++w->spawn_streak;
+        if (GOCSP_UNLIKELY(w->current == main_g_)) return main_spawned(w);  // main, on m0
         // A goroutine that keeps spawning without ever blocking is moved out of the way after a
         // queue's worth of spawns, once its worker's queue is at least half full (the one
         // preemption point of gocsp): the worker then runs the queue, the spawner resumes from
@@ -603,7 +610,7 @@ GOCSP_DECL void scheduler::start(g* gp) noexcept {
         // A goroutine that spawns a few and then waits (a tree, a fan-out) is never preempted:
         // moving it would turn a depth-first run into a breadth-first one that keeps every
         // goroutine alive at once.
-        if (GOCSP_UNLIKELY(++w->spawn_streak >= local_runq::capacity) && w->current != &w->g0 &&
+        if (GOCSP_UNLIKELY(w->spawn_streak >= local_runq::capacity) && w->current != &w->g0 &&
             w->firing_timers == 0 && w->runq.ring_size() >= local_runq::capacity / 2)
             preempt(w);
     } else {
