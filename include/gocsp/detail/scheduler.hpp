@@ -117,6 +117,9 @@ inline constexpr std::size_t default_stack_size = 256 * 1024;
 inline constexpr std::size_t min_stack_size = 16 * 1024;
 /// Largest stack a goroutine may ask for (Go's limit on 64-bit systems is 1 GB, too).
 inline constexpr std::size_t max_stack_size = std::size_t{1} << 30;
+/// Schedules a worker takes from its run-next slot in a row; then the goroutine there waits
+/// behind the worker's whole queue (runtime rule 13).
+inline constexpr std::uint32_t max_next_streak = 64;
 
 /// Settings read when the scheduler starts (GOCSP_MAXPROCS, set_maxprocs, set_stack_size).
 struct settings {
@@ -837,13 +840,19 @@ GOCSP_DECL g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
         if (w != m0_ && !global_.empty())
             if (g* gp = take_global(w, 1)) return gp;
     }
-    if (w->next_streak < 64) {
+    if (w->next_streak < max_next_streak) {
         if (w->runq.next.load(std::memory_order_relaxed) != nullptr) {
             if (g* gp = w->runq.next.exchange(nullptr, std::memory_order_acq_rel)) {
                 ++w->next_streak;
                 return gp;
             }
         }
+    } else if (g* gp = w->runq.next.exchange(nullptr, std::memory_order_acq_rel)) {
+        // The streak is over: `next` goes behind the whole queue, as a goroutine whose time slice
+        // ends in Go. Taking one from the queue and then going on with the streak would let two
+        // goroutines that ready each other (a ping-pong, a producer and its relay) run 64 times
+        // for every one of the others they wake (runtime rule 13).
+        w->runq.put(gp, global_);
     }
     w->next_streak = 0;
     if (g* gp = w->runq.get()) return gp;
