@@ -182,25 +182,36 @@ TEST_CASE("work spreads over every worker") {
 TEST_CASE("a ping-pong pair lets the whole queue behind it run once its run-next streak ends") {
     // Two goroutines handing a token back and forth run each other from the run-next slot. The
     // streak is capped; when it ends, every goroutine queued behind the pair must run before
-    // the pair goes on (as a time slice ends in Go), not one per streak: a broadcaster and the
-    // handler feeding it would otherwise starve the writers they wake (examples/chat).
+    // the pair goes on (as a time slice ends in Go), not one per streak - nor, for those in the
+    // global queue, one every 61st schedule: a broadcaster and the handler feeding it would
+    // otherwise starve the writers they wake (examples/chat).
     // Checked with GOCSP_MAXPROCS=1, where the queue has no other way out: the pair runs on the
     // one background worker, and main keeps the main thread's worker (m0, which never steals)
     // busy by sleeping rather than parking. With more workers a thief takes half the queue, and
     // when the system deschedules the thief its half waits however long that lasts.
     constexpr int queued = 200;
-    constexpr long opened_at = 10;  // the round in which the queued goroutines become runnable
+    constexpr long open_at = 10;  // the round in which the queued goroutines are let go
+    const bool by_thread = GENERATE(false, true);  // false: the pair's worker readies them (its
+                                                   // own queue); true: a plain thread (the global queue)
+    gocsp::chan<gocsp::empty> gate(0);
     std::atomic<int> ran{0};
-    std::atomic<long> rounds{0}, all_ran_at{-1};
-    std::atomic<bool> finished{false};
+    std::atomic<long> rounds{0}, opened_at{-1}, all_ran_at{-1};
+    std::atomic<bool> open{false}, finished{false};
+    auto let_go = [&] {
+        gate.close();
+        opened_at = rounds.load();  // counted from when the last of them is runnable
+    };
+    std::thread opener([&] {
+        while (!open && !finished) std::this_thread::sleep_for(100us);
+        if (by_thread && open) let_go();
+    });
     gocsp::go([&] {
-        gocsp::chan<gocsp::empty> gate(0);
         gocsp::wait_group waiting;
         waiting.add(queued);
         for (int i = 0; i < queued; ++i)
-            gocsp::go([&, gate] {
+            gocsp::go([&] {
                 waiting.done();
-                gate.recv();  // all become runnable at once, queued on this worker
+                gate.recv();  // all become runnable at once
                 if (++ran == queued) all_ran_at = rounds.load();
             });
         waiting.wait();
@@ -209,19 +220,25 @@ TEST_CASE("a ping-pong pair lets the whole queue behind it run once its run-next
             for (int v : ping) pong << v;
             pong.close();
         });
-        while (ran.load() < queued && rounds.load() < 1'000'000) {
+        while (ran.load() < queued && rounds.load() < 10'000'000) {
             ping << 1;
             pong.recv();
-            if (++rounds == opened_at) gate.close();
+            if (++rounds == open_at) {
+                if (!by_thread) let_go();
+                open = true;
+            }
         }
         ping.close();
         for (int v : pong) (void)v;
         finished = true;
     });
     while (!finished) std::this_thread::sleep_for(1ms);
-    INFO("rounds of the pair until all " << queued << " queued goroutines ran: " << all_ran_at - opened_at);
+    opener.join();
+    INFO((by_thread ? "from the global queue" : "from the worker's own queue")
+         << ": rounds of the pair until all " << queued << " goroutines ran: " << all_ran_at - opened_at);
     REQUIRE(all_ran_at >= 0);
-    // Now at most 32 (one streak of 64 switches, two a round); it was 32 a queued goroutine.
+    // Now at most 32 (one streak of 64 switches, two a round); it was 32 a goroutine from the
+    // worker's own queue, about 30 from the global queue.
     if (gocsp::maxprocs() == 1) CHECK(all_ran_at - opened_at <= 64 + queued);
 }
 

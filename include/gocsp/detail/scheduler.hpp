@@ -851,8 +851,16 @@ GOCSP_DECL g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
         // The streak is over: `next` goes behind the whole queue, as a goroutine whose time slice
         // ends in Go. Taking one from the queue and then going on with the streak would let two
         // goroutines that ready each other (a ping-pong, a producer and its relay) run 64 times
-        // for every one of the others they wake (runtime rule 13).
+        // for every one of the others they wake (runtime rule 13). What waits in the global
+        // queue (goroutines a full queue overflowed there) goes before it too, a fair share of
+        // it: a worker whose own queue never empties would otherwise take it one every 61st
+        // schedule. (Go puts the goroutine whose slice ended on the global queue itself.)
+        g* first = w != m0_ && !global_.empty() ? take_global(w, local_runq::capacity / 2) : nullptr;
         w->runq.put(gp, global_);
+        if (first) {
+            w->next_streak = 0;
+            return first;
+        }
     }
     w->next_streak = 0;
     if (g* gp = w->runq.get()) return gp;
