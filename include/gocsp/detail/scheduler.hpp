@@ -605,7 +605,8 @@ GOCSP_DECL void scheduler::start(g* gp) noexcept {
         add_live(w->live_delta, 1);
         put_next(w, gp);
         ++w->spawn_streak;
-        if (GOCSP_UNLIKELY(w->current == main_g_)) return main_spawned(w);  // main, on m0
+        // m0 first: main_g_ is written on the main thread (bind_main), which is m0, so only m0 reads it.
+        if (GOCSP_UNLIKELY(w == m0_) && w->current == main_g_) return main_spawned(w);  // main
         // A goroutine that keeps spawning without ever blocking is moved out of the way after a
         // queue's worth of spawns, once its worker's queue is at least half full (the one
         // preemption point of gocsp): the worker then runs the queue, the spawner resumes from
