@@ -20,9 +20,16 @@
 //   -announce        exercise 8.12: tell each newcomer who is here, one line:
 //                    "Current clients: <a>, <b>, <newcomer>" (in order of arrival)
 //   -idle duration   exercise 8.13: disconnect a client that has sent nothing for this long
-//                    (default 5m, as the exercise; 0 never). The handler waits in a select on
-//                    the client's next line and a timer, so a third goroutine per client reads
-//                    the connection: 3n+2 goroutines.
+//                    (default 5m, as the exercise; 0 never). The handler moves the connection's
+//                    read deadline on before each line (Go's SetReadDeadline): a silent client's
+//                    read times out and ends its session. The handler still reads the
+//                    connection itself, so the program keeps the book's 2n+2 goroutines. (A
+//                    goroutine reading the lines for the handler to select on with a timer
+//                    would put a third goroutine on each line's way to the broadcaster; with
+//                    one run-next slot a worker then queues the broadcaster behind the writers
+//                    it has just woken, for every line, and a burst costs a write per client
+//                    for every three or four lines rather than every twenty: Go's runtime does
+//                    the same, see docs/benchmarks.md.)
 //   -names           exercise 8.14: ask each client for its name ("What is your name?"); the
 //                    first line it sends is its name, used instead of its address (an empty
 //                    line keeps the address)
@@ -218,47 +225,18 @@ void wait_for_room(const backlog& queued) {
     while (queued.bytes.load() > half_budget()) queued.room.recv();
 }
 
-// client_reader: sends each line the client says to lines; closes lines at the end of input.
-// A line longer than 64 KiB ends the input too (the scanner's error, as Go's bufio.Scanner).
-void client_reader(net::conn conn, gocsp::send_chan<std::string> lines) {
-    io::scanner input(conn);
-    while (input.scan()) lines << input.text();
-    // NOTE: ignoring potential errors from input.err(), as the book does
-    lines.close();
-}
-
 void handle_conn(net::conn conn) {
     gocsp::chan<message> ch(static_cast<std::size_t>(opt.buffer));  // outgoing client messages
     const queued_bytes queued = std::make_shared<backlog>();
     gocsp::go(client_writer, conn, ch, queued);
 
-    // Exercise 8.13: the next line or, after -idle of silence, nothing (nil timer: no limit).
-    gocsp::chan<std::string> lines(0);
-    gocsp::go(client_reader, conn, lines);
-    std::optional<gocsp::time::timer> idle;
-    gocsp::recv_chan<gocsp::time::time_point> timeout;
-    if (opt.idle > 0s) {
-        idle.emplace(opt.idle);
-        timeout = idle->c;
-    }
+    // The client's next line; none when it left, sent a line longer than 64 KiB (the scanner's
+    // error, as Go's bufio.Scanner) or, exercise 8.13, was silent for -idle (the read times out).
+    io::scanner input(conn);
     auto next_line = [&]() -> std::optional<std::string> {
-        std::string line;
-        bool ok = false;
-        switch (gocsp::select(gocsp::recv_case(lines, line, ok), gocsp::recv_case(timeout))) {
-            case 0:
-                if (!ok) return std::nullopt;  // the client left
-                if (idle) {
-                    if (!idle->stop()) idle->c.try_recv();  // fired meanwhile: drain
-                    idle->reset(opt.idle);
-                }
-                return line;
-            default:
-                return std::nullopt;  // idle too long
-        }
-    };
-    auto hang_up = [&] {
-        conn.close();
-        for (auto& rest : lines) (void)rest;  // let the reader see the closed connection and end
+        if (opt.idle > 0s) conn.set_read_deadline(std::chrono::system_clock::now() + opt.idle);
+        if (!input.scan()) return std::nullopt;  // NOTE: ignoring input.err(), as the book does
+        return input.text();
     };
 
     client self{ch, conn.remote_addr(), queued};
@@ -267,7 +245,7 @@ void handle_conn(net::conn conn) {
         auto name = next_line();
         if (!name) {
             ch.close();  // the broadcaster never knew this client
-            hang_up();
+            conn.close();
             return;
         }
         if (!name->empty()) self.name = *name;
@@ -284,7 +262,7 @@ void handle_conn(net::conn conn) {
 
     leaving << self;
     messages << make_message(who + " has left");
-    hang_up();
+    conn.close();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <csignal>
 #include <deque>
 #include <cstdio>
 #include <map>
@@ -247,6 +248,23 @@ TEST_CASE("exercise 8.13: an idle client is disconnected while an active one sta
     // The active client is still in: it speaks and hears itself (after the ticks it said).
     active.say("still here");
     active.wait_for(active.name + ": still here");
+}
+
+TEST_CASE("exercise 8.13 keeps the book's 2n+2 goroutines: each handler reads its connection itself") {
+    // A goroutine relaying a client's lines to its handler would be a third on each line's way
+    // to the broadcaster, and make a burst cost about six times the writes (docs/benchmarks.md).
+    // Counted in the goroutine dump SIGQUIT prints: main, the broadcaster, and per client its
+    // handler and its writer.
+    chat_server server;  // -idle 5m, the default
+    std::deque<member> room;
+    for (int i = 0; i < 3; ++i) join(server, room);
+    server.proc.kill(SIGQUIT);
+    REQUIRE(server.proc.wait(patience) == 2);
+    const std::string dump = server.proc.take(gocsp_test::process::err);
+    INFO(dump);
+    int goroutines = 0;
+    for (std::size_t at = 0; (at = dump.find("\ngoroutine ", at)) != std::string::npos; ++at) ++goroutines;
+    CHECK(goroutines == 2 + 2 * 3);
 }
 
 TEST_CASE("exercise 8.14: clients give their names") {

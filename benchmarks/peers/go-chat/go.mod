@@ -1,0 +1,3 @@
+module gocsp.local/bench/peers/go-chat
+
+go 1.19
