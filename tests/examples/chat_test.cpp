@@ -1,6 +1,7 @@
 // Tests of examples/chat (the chat server of gopl.io/ch8/chat with exercises 8.12-8.15): the
 // real binary, driven by plain TCP clients.
 #include <catch2/catch.hpp>
+#include <gocsp/detail/config.hpp>  // GOCSP_TSAN
 
 #include "../support/process.hpp"
 
@@ -255,6 +256,11 @@ TEST_CASE("exercise 8.13 keeps the book's 2n+2 goroutines: each handler reads it
     // to the broadcaster, and make a burst cost about six times the writes (docs/benchmarks.md).
     // Counted in the goroutine dump SIGQUIT prints: main, the broadcaster, and per client its
     // handler and its writer.
+#if GOCSP_TSAN
+    // ThreadSanitizer runs a signal's handler when the thread it came to next makes a call it
+    // intercepts; the runtime's threads wait in raw system calls, so the dump never comes.
+    WARN("not run under ThreadSanitizer: SIGQUIT's dump does not come");
+#else
     chat_server server;  // -idle 5m, the default
     std::deque<member> room;
     for (int i = 0; i < 3; ++i) join(server, room);
@@ -265,6 +271,7 @@ TEST_CASE("exercise 8.13 keeps the book's 2n+2 goroutines: each handler reads it
     int goroutines = 0;
     for (std::size_t at = 0; (at = dump.find("\ngoroutine ", at)) != std::string::npos; ++at) ++goroutines;
     CHECK(goroutines == 2 + 2 * 3);
+#endif
 }
 
 TEST_CASE("exercise 8.14: clients give their names") {
