@@ -224,6 +224,7 @@ TEST_CASE("exercise 8.13: an idle client is disconnected while an active one sta
     constexpr auto idle = 2s;
     chat_server server({"-idle", "2s"});
     member active(server);
+    say_and_hear(active, "here");  // taken in: it will hear of the next arrival
     const auto connected = std::chrono::steady_clock::now();
     member silent(server);
     active.expect(silent.name + " has arrived");
@@ -398,6 +399,7 @@ TEST_CASE("exercise 8.15: clients that never read pin a bounded number of bytes,
     constexpr std::size_t line_size = 60'000;
     chat_server server({"-buffer-bytes", "2097152"});
     member talker(server);
+    say_and_hear(talker, "here");  // taken in: it will hear of each arrival
     std::vector<std::unique_ptr<member>> asleep;
     for (int i = 0; i < sleepers; ++i) {
         asleep.push_back(std::make_unique<member>(server));
@@ -420,6 +422,7 @@ TEST_CASE("exercise 8.15: clients that never read pin a bounded number of bytes,
 TEST_CASE("a line longer than 64 KiB ends its sender's session, as Go's bufio.Scanner does") {
     chat_server server;
     member a(server);
+    say_and_hear(a, "here");  // taken in: it will hear of b's arrival
     member b(server);
     a.expect(b.name + " has arrived");
     // 1 MB without a newline: the server reads no more than 64 KiB of it, then hangs up.
