@@ -342,6 +342,7 @@ const bench::workload workloads[] = {
     {"rawswitch", 10'000'000, rawswitch},
     {"echo", 1'000, echo},             {"timers", 10'000, timers},       {"burst", 100'000, burst},
     {"fanout", 1'000, bench::fanout},  {"churn", 100, bench::churn},     {"walk", 100'000, bench::walk},
+    {"dialecho", 1'000, bench::dialecho},
     {"mutex_uncontended", 10'000'000, bench::mutex_workload<bench::gocsp_sync, 1>},
     {"mutex2", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 2>},
     {"mutex8", 1'000'000, bench::mutex_workload<bench::gocsp_sync, 8>},

@@ -13,10 +13,11 @@
 # after 100,000 goroutines exit) against Go alone, with twice the rounds (its figure is a worst
 # case, the noisiest kind); then cancel (cancel() to the return of sleep, blocking, read, accept
 # and dial) against Go alone; then the server workloads (fanout at 10..5000 subscribers, churn,
-# walk) against Go alone, once on the quiet machine and once beside a busy loop per core. A full
-# run (3 rounds) took 8 minutes on a quiet 2-core machine before the server workloads (they add
-# about 3 minutes), three times as long under heavy load; --quick (or BENCH_QUICK=1) takes a few
-# minutes with tenfold smaller N and fewer points, for checking the pipeline.
+# dialecho, walk) against Go alone, once on the quiet machine and once beside a busy loop per
+# core. A full run (3 rounds) took 8 minutes on a quiet 2-core machine before the server
+# workloads (they add about 3 minutes), three times as long under heavy load; --quick (or
+# BENCH_QUICK=1) takes a few minutes with tenfold smaller N and fewer points, for checking the
+# pipeline.
 #
 # A run that exceeds BENCH_TIMEOUT seconds (default 100) is reported as such, and that
 # implementation is not run again for that workload at the same or a larger N.
@@ -78,7 +79,7 @@ if [ "$quick" = 1 ]; then
     workers=1,2
     echo_n=10,100
     fanout_n=10,100
-    server_n=(--n walk=10000)
+    server_n=(--n walk=10000 --n dialecho=100)
 else
     runs=${BENCH_RUNS:-3}
     main_n=(--n fiber:spawn=100000 --n fiber:skynet=100000 --n fiber:spsc0=200000
@@ -168,9 +169,9 @@ if [ ${#go_peer[@]} -gt 0 ]; then
         "${compare[@]}" "${go_peer[@]}" --sweep-n "$fanout_n" \
             --title "Fan-out: deliveries to TCP subscribers$2" --json "$results/$1-fanout.json" fanout
         "${compare[@]}" "${go_peer[@]}" "${server_n[@]}" \
-            --title "Connection churn and a directory walk$2" --json "$results/$1-server.json" churn walk
+            --title "Connection churn, dial and echo, and a directory walk$2" --json "$results/$1-server.json" churn dialecho walk
     }
-    gocsp_log "server workloads, quiet (fanout at $fanout_n subscribers, churn, walk)"
+    gocsp_log "server workloads, quiet (fanout at $fanout_n subscribers, churn, dialecho, walk)"
     server_runs 6 ""
     gocsp_log "server workloads beside $(nproc) busy loops"
     hogs=()

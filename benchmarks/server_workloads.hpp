@@ -13,6 +13,10 @@
 //   churn N    N clients against an echo server in this process, each in a loop for about 2 s:
 //              dial, 4 round trips of 64 bytes, close. One op is one connection; extra fields:
 //              conns_per_sec, cpu_ms.
+//   dialecho N N clients start at once against an echo server in this process; each dials, makes
+//              100 round trips of 64 bytes and closes. The measured region runs from the first
+//              dial to the last close, dialing included. One op is one round trip; extra fields:
+//              trips_per_sec, cpu_ms.
 //   walk N     du1 of "The Go Programming Language" (section 8.8) on a generated tree of N files:
 //              one walker goroutine reads each directory (through gocsp::blocking, one call per
 //              directory, lstat'ing every entry that is not a directory, as ioutil.ReadDir does)
@@ -55,6 +59,8 @@ inline constexpr std::size_t fanout_batch = 64 * 1024;
 
 /// churn: round trips on each connection before it is closed.
 inline constexpr int churn_trips = 4;
+/// dialecho: round trips on each connection.
+inline constexpr int dialecho_trips = 100;
 
 /// walk: the tree's leaf directories (10 x 10 x 10).
 inline constexpr long walk_leaves = 1000;
@@ -229,6 +235,19 @@ inline result fanout(long n) {
     return {ms, extra, deliveries};
 }
 
+/// echo_session: one client connection of churn and dialecho: dials addr, makes `trips` round
+/// trips of echo_message_size bytes and closes; a short reply is fatal (`who` names the workload).
+inline void echo_session(const std::string& addr, int trips, const char* who) {
+    char msg[echo_message_size], buf[echo_message_size];
+    std::memset(msg, 'e', sizeof msg);
+    const gocsp::net::conn c = gocsp::net::dial("tcp", addr);
+    for (int t = 0; t < trips; ++t) {
+        c.write(std::string_view(msg, sizeof msg));
+        if (gocsp::io::read_full(c, buf) != sizeof buf) fail((std::string(who) + ": short reply").c_str());
+    }
+    c.close();
+}
+
 /// churn: see the top of this file.
 inline result churn(long n) {
     namespace net = gocsp::net;
@@ -243,16 +262,9 @@ inline result churn(long n) {
     auto start = clock_type::now();
     for (long i = 0; i < n; ++i)
         gocsp::go([&] {
-            char msg[echo_message_size], buf[echo_message_size];
-            std::memset(msg, 'c', sizeof msg);
             long count = 0;
             while (!stop.load(std::memory_order_relaxed)) {
-                const net::conn c = net::dial("tcp", addr);
-                for (int t = 0; t < churn_trips; ++t) {
-                    c.write(std::string_view(msg, sizeof msg));
-                    if (gocsp::io::read_full(c, buf) != sizeof buf) fail("churn: short reply");
-                }
-                c.close();
+                echo_session(addr, churn_trips, "churn");
                 ++count;
             }
             total += count;
@@ -267,6 +279,30 @@ inline result churn(long n) {
     char extra[96];
     std::snprintf(extra, sizeof extra, " conns_per_sec=%.0f cpu_ms=%.1f", conns / (ms / 1e3), cpu);
     return {ms, extra, conns};
+}
+
+/// dialecho: see the top of this file.
+inline result dialecho(long n) {
+    namespace net = gocsp::net;
+    raise_nofile(2 * n + 64);
+    const net::listener ln = server::start_echo_server();
+    const std::string addr = ln.addr();
+    gocsp::wait_group wg;
+    wg.add(n);
+    const double cpu0 = cpu_ms();
+    auto start = clock_type::now();
+    for (long i = 0; i < n; ++i)
+        gocsp::go([&] {
+            echo_session(addr, dialecho_trips, "dialecho");
+            wg.done();
+        });
+    wg.wait();
+    const double ms = ms_since(start), cpu = cpu_ms() - cpu0;
+    ln.close();
+    const double trips = static_cast<double>(n) * dialecho_trips;
+    char extra[96];
+    std::snprintf(extra, sizeof extra, " trips_per_sec=%.0f cpu_ms=%.1f", trips / (ms / 1e3), cpu);
+    return {ms, extra, trips};
 }
 
 namespace server {

@@ -54,6 +54,7 @@ var workloads = []workload{
 	{"burst", 100_000, runBurst},
 	{"fanout", 1_000, runFanout},
 	{"churn", 100, runChurn},
+	{"dialecho", 1_000, runDialEcho},
 	{"walk", 100_000, runWalk},
 	{"mutex_uncontended", 10_000_000, func(n int) (result, error) { return runMutex(n, 1) }},
 	{"mutex2", 1_000_000, func(n int) (result, error) { return runMutex(n, 2) }},

@@ -24,6 +24,7 @@ const (
 	fanoutQueue       = 1024
 	fanoutBatch       = 64 * 1024
 	churnTrips        = 4
+	dialEchoTrips     = 100
 	walkLeaves        = 1000
 )
 
@@ -172,21 +173,12 @@ func runChurn(n int) (result, error) {
 	for i := 0; i < n; i++ {
 		go func() {
 			defer wg.Done()
-			msg, buf := bytes.Repeat([]byte{'c'}, 64), make([]byte, 64)
 			count := int64(0)
 			for !stop.Load() {
-				c, err := net.Dial("tcp", addr)
-				if err != nil {
+				if err := echoSession(addr, churnTrips); err != nil {
 					failed.Store(err)
 					return
 				}
-				for t := 0; t < churnTrips; t++ {
-					if err := roundTrip(c, msg, buf); err != nil {
-						failed.Store(err)
-						return
-					}
-				}
-				c.Close()
 				count++
 			}
 			atomic.AddInt64(&total, count)
@@ -294,5 +286,57 @@ func runWalk(n int) (result, error) {
 	return result{elapsed: elapsed, extra: []string{
 		fmt.Sprintf("files=%d", files),
 		fmt.Sprintf("bytes=%d", bytes),
+	}}, nil
+}
+
+// echoSession is one client connection of churn and dialecho: it dials addr, makes trips
+// round trips of 64 bytes and closes.
+func echoSession(addr string, trips int) error {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	msg, buf := bytes.Repeat([]byte{'e'}, 64), make([]byte, 64)
+	for t := 0; t < trips; t++ {
+		if err := roundTrip(c, msg, buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dialecho: n clients at once, each dialing, making dialEchoTrips round trips and closing; the
+// measured region runs from the first dial to the last close. One op is one round trip.
+func runDialEcho(n int) (result, error) {
+	ln, err := startEchoServer()
+	if err != nil {
+		return result{}, err
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	wg.Add(n)
+	cpu0 := cpuMillis()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		go func() {
+			defer wg.Done()
+			if err := echoSession(addr, dialEchoTrips); err != nil {
+				failed.Store(err)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpu := cpuMillis() - cpu0
+	if err, ok := failed.Load().(error); ok {
+		return result{}, err
+	}
+	trips := n * dialEchoTrips
+	return result{elapsed: elapsed, ops: trips, extra: []string{
+		fmt.Sprintf("trips_per_sec=%.0f", float64(trips)/elapsed.Seconds()),
+		fmt.Sprintf("cpu_ms=%.1f", cpu),
 	}}, nil
 }

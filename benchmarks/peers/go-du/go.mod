@@ -1,0 +1,3 @@
+module gocsp.local/du
+
+go 1.19
