@@ -90,6 +90,38 @@ TEST_CASE("mutex: mutual exclusion for 1000 goroutines and plain threads, holder
     mu.unlock();
 }
 
+TEST_CASE("mutex: short critical sections hammered by a few goroutines and threads (spinners claim the woken state)") {
+    // Few contenders with empty queues: they spin for the lock, and a spinner that sees waiters
+    // claims the woken state, so unlocks wake nobody meanwhile. A claim that is not given back
+    // would strand the queued waiters (the case would time out); a lost exclusion shows in the
+    // count.
+    gocsp::mutex mu;
+    long counter = 0;
+    constexpr int goroutine_count = 8, threads = 2;
+#if GOCSP_TEST_SANITIZED
+    constexpr int ops = 2'000;
+#else
+    constexpr int ops = 50'000;
+#endif
+    auto hammer = [&](int n) {
+        for (int k = 0; k < n; ++k) {
+            mu.lock();
+            ++counter;
+            if (k % 1000 == 999) gocsp::yield();  // a holder leaves its worker now and then
+            mu.unlock();
+        }
+    };
+    goroutines gs;
+    for (int i = 0; i < goroutine_count; ++i) gs.go([&] { hammer(ops); });
+    std::vector<std::thread> plain;
+    for (int t = 0; t < threads; ++t) plain.emplace_back([&] { hammer(ops / 10); });
+    for (auto& t : plain) t.join();
+    gs.wait();
+    REQUIRE(counter == long{goroutine_count} * ops + long{threads} * (ops / 10));
+    REQUIRE(mu.try_lock());
+    mu.unlock();
+}
+
 TEST_CASE("mutex: a holder parks while a goroutine on the same worker waits (std::mutex would hang)") {
     // With 1 worker both goroutines share it: a waiting std::mutex would block the worker and
     // the holder could never run again to unlock.

@@ -16,16 +16,22 @@
 /// Fairness, as Go's: in normal mode an unlock wakes the first waiter, which competes with the
 /// goroutines arriving meanwhile (newcomers often win: they are already running; the loser waits
 /// again at the head of the queue). While that woken waiter has not run yet, unlocks wake nobody
-/// else (Go's mutexWoken): the running goroutines pass the lock among themselves cheaply. Once
+/// else (Go's mutexWoken): the running goroutines pass the lock among themselves cheaply. A
+/// goroutine that finds the lock taken first spins a little (four rounds of a short pause) when
+/// another core exists and its worker has nothing else queued, as Go's does; a spinner that sees
+/// waiters queued claims that woken state too, so unlocks leave the lock to it. Once
 /// the first waiter has waited more than 1 ms, the unlock hands the lock to it directly (the
 /// locked bit never clears, so nobody can barge in): no waiter waits for ever while others
 /// hammer the lock.
 //
 // Invariants:
 // - state_ holds `locked` (somebody owns the mutex), `waiters` (the queue is not empty) and
-//   `woken` (a waiter taken off the queue to compete has not run yet). The waiters bit changes
-//   only under lock_, and equals !queue_.empty() whenever lock_ is free; the woken bit is set
-//   under lock_ by the unlock that wakes a waiter and cleared by that waiter when it runs.
+//   `woken` (a waiter taken off the queue to compete, or a goroutine spinning for the mutex, is
+//   on its way: unlocks wake nobody meanwhile). The waiters bit changes only under lock_, and
+//   equals !queue_.empty() whenever lock_ is free. The woken bit has one owner at a time: the
+//   waiter whose unlock set it (under lock_), or a spinner that set it while waiters were queued
+//   and it was clear; the owner clears it in the same atomic step in which it takes the mutex or
+//   sets the waiters bit to queue again.
 // - The fast paths touch only state_: lock is 0 -> locked, unlock is locked -> 0. Any other
 //   state sends them to the slow paths. A waiter sets the waiters bit in the same atomic step
 //   that sees the mutex locked, so the owner's unlock cannot miss it; an unlock that sees the
@@ -115,43 +121,66 @@ private:
 
     void lock_slow(detail::wait_reason reason) noexcept;
     void unlock_slow(std::uint32_t s) noexcept;
-    bool spin_for_lock() noexcept;
+    static bool can_spin(int rounds) noexcept;
 
     std::atomic<std::uint32_t> state_{0};  // locked | waiters | woken
     detail::spinlock lock_;                // protects queue_ and changes of the waiters bit
     detail::wait_queue<waiter> queue_;
 };
 
-// spin_for_lock: a few short spins (Go's active spinning) while the owner probably runs on
-// another core and releases soon; only where another core exists. Returns whether it took the
-// mutex.
-inline bool mutex::spin_for_lock() noexcept {
+// can_spin: whether a goroutine that found the mutex locked should spin (Go's canSpin): a few
+// short rounds only, only where another core exists (the owner probably runs there and releases
+// soon), and not while goroutines wait in this worker's own queue (they would wait for the spin).
+inline bool mutex::can_spin(int rounds) noexcept {
     static const bool multicore = std::thread::hardware_concurrency() > 1;
-    if (!multicore || (state_.load(std::memory_order_relaxed) & waiters)) return false;  // a queue: no use
-    for (int round = 0; round < 4; ++round) {
-        for (int i = 0; i < 30; ++i) detail::cpu_relax();
-        if (!(state_.load(std::memory_order_relaxed) & locked) && try_lock()) return true;
-    }
-    return false;
+    if (rounds >= 4 || !multicore) return false;
+    const detail::worker* w = detail::current_worker();
+    return w == nullptr || w->runq.empty();
 }
 
-// lock_slow: queues the caller and parks until an unlock wakes it; a woken waiter that finds the
-// mutex taken again queues at the head. Returns owning the mutex.
+// lock_slow: spins while that may pay (can_spin), then queues the caller and parks until an
+// unlock wakes it; a woken waiter spins and competes again, and queues at the head if it loses.
+// Returns owning the mutex.
+//
+// The woken bit (Go's mutexWoken) is owned by at most one goroutine: the waiter an unlock woke,
+// or a spinner that set it itself (only while waiters are queued, so that unlocks meanwhile wake
+// nobody: the spinner will take the mutex). Its owner clears it in the same atomic step that
+// takes the mutex or sets the waiters bit to queue, so an unlock always either sees the bit or
+// finds the owner's claim settled.
 inline void mutex::lock_slow(detail::wait_reason reason) noexcept {
-    if (spin_for_lock()) return;
     waiter w{detail::current_g()};
     bool again = false;  // woken once already: queue at the head
-    for (;;) {
-        lock_.lock();
+    bool awake = false;  // this goroutine owns the woken bit
+    for (int rounds = 0;;) {
         std::uint32_t s = state_.load(std::memory_order_relaxed);
+        for (;;) {  // take it if free; spin while it may pay
+            const std::uint32_t drop = awake ? woken : 0;
+            if (!(s & locked)) {
+                // The waiters bit stays: it describes the queue, unchanged here.
+                if (state_.compare_exchange_weak(s, (s | locked) & ~drop, std::memory_order_acquire,
+                                                 std::memory_order_relaxed))
+                    return;
+                continue;
+            }
+            if (!can_spin(rounds)) break;
+            if (!awake && !(s & woken) && (s & waiters) &&
+                state_.compare_exchange_weak(s, s | woken, std::memory_order_relaxed, std::memory_order_relaxed))
+                awake = true;
+            for (int i = 0; i < 30; ++i) detail::cpu_relax();
+            ++rounds;
+            s = state_.load(std::memory_order_relaxed);
+        }
+        lock_.lock();
+        s = state_.load(std::memory_order_relaxed);
+        const std::uint32_t drop = awake ? woken : 0;
         for (;;) {
             if (!(s & locked)) {
-                // Free: take it. The waiters bit stays: it describes the queue, unchanged here.
-                if (state_.compare_exchange_weak(s, s | locked, std::memory_order_acquire, std::memory_order_relaxed)) {
+                if (state_.compare_exchange_weak(s, (s | locked) & ~drop, std::memory_order_acquire,
+                                                 std::memory_order_relaxed)) {
                     lock_.unlock();
                     return;
                 }
-            } else if (state_.compare_exchange_weak(s, s | waiters, std::memory_order_relaxed,
+            } else if (state_.compare_exchange_weak(s, (s | waiters) & ~drop, std::memory_order_relaxed,
                                                     std::memory_order_relaxed)) {
                 break;  // seen locked, with the waiters bit set: the owner's unlock will look
             }
@@ -159,14 +188,10 @@ inline void mutex::lock_slow(detail::wait_reason reason) noexcept {
         if (!again) w.since = detail::nanotime();
         detail::park_in(queue_, &w, reason, lock_, again);
         if (w.handed) return;  // the unlock kept it locked for us
+        // Woken to compete: the unlock set the woken bit for us.
         again = true;
-        // Woken to compete: from now on another unlock may wake another waiter.
-        std::uint32_t s2 = state_.load(std::memory_order_relaxed);
-        while (!state_.compare_exchange_weak(s2, (s2 & ~woken) | ((s2 & locked) ? 0 : locked),
-                                             std::memory_order_acquire, std::memory_order_relaxed)) {
-        }
-        if (!(s2 & locked)) return;  // took it in the same step
-
+        awake = true;
+        rounds = 0;
     }
 }
 
