@@ -90,11 +90,10 @@ TEST_CASE("mutex: mutual exclusion for 1000 goroutines and plain threads, holder
     mu.unlock();
 }
 
-TEST_CASE("mutex: short critical sections hammered by a few goroutines and threads (spinners claim the woken state)") {
-    // Few contenders with empty queues: they spin for the lock, and a spinner that sees waiters
-    // claims the woken state, so unlocks wake nobody meanwhile. A claim that is not given back
-    // would strand the queued waiters (the case would time out); a lost exclusion shows in the
-    // count.
+TEST_CASE("mutex: short critical sections hammered by a few goroutines and threads that spin for it") {
+    // Few contenders with empty queues: they spin for the lock, woken waiters too, and take it
+    // between the queue's wake-ups. A woken bit that is not given back would strand the queued
+    // waiters (the case would time out); a lost exclusion shows in the count.
     gocsp::mutex mu;
     long counter = 0;
     constexpr int goroutine_count = 8, threads = 2;

@@ -18,20 +18,20 @@
 /// again at the head of the queue). While that woken waiter has not run yet, unlocks wake nobody
 /// else (Go's mutexWoken): the running goroutines pass the lock among themselves cheaply. A
 /// goroutine that finds the lock taken first spins a little (four rounds of a short pause) when
-/// another core exists and its worker has nothing else queued, as Go's does; a spinner that sees
-/// waiters queued claims that woken state too, so unlocks leave the lock to it. Once
+/// another core exists and its worker has nothing else queued, as Go's does. Once
 /// the first waiter has waited more than 1 ms, the unlock hands the lock to it directly (the
 /// locked bit never clears, so nobody can barge in): no waiter waits for ever while others
 /// hammer the lock.
 //
 // Invariants:
 // - state_ holds `locked` (somebody owns the mutex), `waiters` (the queue is not empty) and
-//   `woken` (a waiter taken off the queue to compete, or a goroutine spinning for the mutex, is
-//   on its way: unlocks wake nobody meanwhile). The waiters bit changes only under lock_, and
-//   equals !queue_.empty() whenever lock_ is free. The woken bit has one owner at a time: the
-//   waiter whose unlock set it (under lock_), or a spinner that set it while waiters were queued
-//   and it was clear; the owner clears it in the same atomic step in which it takes the mutex or
-//   sets the waiters bit to queue again.
+//   `woken` (a waiter taken off the queue to compete has not run yet: unlocks wake nobody
+//   meanwhile). The waiters bit changes only under lock_, and equals !queue_.empty() whenever
+//   lock_ is free. The woken bit is set under lock_ by the unlock that wakes a waiter, and that
+//   waiter clears it in the same atomic step in which it takes the mutex or sets the waiters bit
+//   to queue again. Spinners never set it: with it set, unlocks would skip the starvation
+//   hand-off, and two goroutines passing the lock between their spins could keep a queued
+//   waiter out for ever.
 // - The fast paths touch only state_: lock is 0 -> locked, unlock is locked -> 0. Any other
 //   state sends them to the slow paths. A waiter sets the waiters bit in the same atomic step
 //   that sees the mutex locked, so the owner's unlock cannot miss it; an unlock that sees the
@@ -142,19 +142,16 @@ inline bool mutex::can_spin(int rounds) noexcept {
 // unlock wakes it; a woken waiter spins and competes again, and queues at the head if it loses.
 // Returns owning the mutex.
 //
-// The woken bit (Go's mutexWoken) is owned by at most one goroutine: the waiter an unlock woke,
-// or a spinner that set it itself (only while waiters are queued, so that unlocks meanwhile wake
-// nobody: the spinner will take the mutex). Its owner clears it in the same atomic step that
-// takes the mutex or sets the waiters bit to queue, so an unlock always either sees the bit or
-// finds the owner's claim settled.
+// A woken waiter owns the woken bit (Go's mutexWoken) and clears it in the same atomic step that
+// takes the mutex or sets the waiters bit to queue again, so an unlock always either sees the
+// bit or finds the waiter queued.
 inline void mutex::lock_slow(detail::wait_reason reason) noexcept {
     waiter w{detail::current_g()};
-    bool again = false;  // woken once already: queue at the head
-    bool awake = false;  // this goroutine owns the woken bit
+    bool again = false;  // woken by an unlock: owns the woken bit, queues again at the head
     for (int rounds = 0;;) {
+        const std::uint32_t drop = again ? woken : 0;  // the bit this goroutine clears as it settles
         std::uint32_t s = state_.load(std::memory_order_relaxed);
         for (;;) {  // take it if free; spin while it may pay
-            const std::uint32_t drop = awake ? woken : 0;
             if (!(s & locked)) {
                 // The waiters bit stays: it describes the queue, unchanged here.
                 if (state_.compare_exchange_weak(s, (s | locked) & ~drop, std::memory_order_acquire,
@@ -163,16 +160,12 @@ inline void mutex::lock_slow(detail::wait_reason reason) noexcept {
                 continue;
             }
             if (!can_spin(rounds)) break;
-            if (!awake && !(s & woken) && (s & waiters) &&
-                state_.compare_exchange_weak(s, s | woken, std::memory_order_relaxed, std::memory_order_relaxed))
-                awake = true;
             for (int i = 0; i < 30; ++i) detail::cpu_relax();
             ++rounds;
             s = state_.load(std::memory_order_relaxed);
         }
         lock_.lock();
         s = state_.load(std::memory_order_relaxed);
-        const std::uint32_t drop = awake ? woken : 0;
         for (;;) {
             if (!(s & locked)) {
                 if (state_.compare_exchange_weak(s, (s | locked) & ~drop, std::memory_order_acquire,
@@ -188,9 +181,7 @@ inline void mutex::lock_slow(detail::wait_reason reason) noexcept {
         if (!again) w.since = detail::nanotime();
         detail::park_in(queue_, &w, reason, lock_, again);
         if (w.handed) return;  // the unlock kept it locked for us
-        // Woken to compete: the unlock set the woken bit for us.
-        again = true;
-        awake = true;
+        again = true;  // woken to compete: the unlock set the woken bit for us
         rounds = 0;
     }
 }
