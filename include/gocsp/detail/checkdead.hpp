@@ -22,8 +22,10 @@ namespace gocsp::detail {
 GOCSP_DECL bool scheduler::all_asleep() noexcept {
     if (npidle_.load(std::memory_order_seq_cst) != nworkers_ || !global_.empty()) return false;
     if (m0_->busy.load(std::memory_order_seq_cst)) return false;  // main, or a goroutine, runs on m0
-    for (int i = 0; i <= nworkers_; ++i)
+    for (int i = 0; i < nall_; ++i) {
         if (!workers_[i].runq.empty()) return false;
+        if (workers_[i].spare && workers_[i].busy.load(std::memory_order_seq_cst)) return false;
+    }
     if (timers_.next_when() != never || netpoll_waiters_.load(std::memory_order_seq_cst) != 0) return false;
     // Awake, or parked on something outside the channels that will wake it: a sleep, the
     // network, a blocking call. Goroutines and thread records alike (main in gocsp::blocking is

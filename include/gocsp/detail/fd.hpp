@@ -256,7 +256,11 @@ GOCSP_DECL io_result fd_core::read(char* p, std::size_t n, const std::atomic<boo
             if (io_status s = wait(io_mode::read); s != io_status::ok) return {0, s, 0};
             continue;
         }
-        const ssize_t r = ::read(fd_, p, n);
+        ssize_t r;
+        {
+            syscall_scope in_call;
+            r = ::read(fd_, p, n);
+        }
         if (r >= 0) return {static_cast<std::size_t>(r), io_status::ok, 0};
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return {0, io_status::error, errno};
@@ -290,6 +294,7 @@ GOCSP_DECL io_result fd_core::write(const char* p, std::size_t n, const std::ato
         std::size_t chunk = std::min<std::size_t>(n - done, SSIZE_MAX);
         ssize_t r;
         if (kind_ == fd_kind::socket) {
+            syscall_scope in_call;
             r = ::send(fd_, p + done, chunk, MSG_NOSIGNAL);
         } else {
             if (!poll_ready(io_mode::write)) {
@@ -319,7 +324,10 @@ GOCSP_DECL io_result fd_core::accept(int& out, sockaddr* sa, socklen_t* len, con
         if (pd_->expired(io_mode::read)) return {0, io_status::timeout, 0};
         if (raised(cancel)) return {0, io_status::canceled, 0};
         *len = cap;
-        out = ::accept4(fd_, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        {
+            syscall_scope in_call;
+            out = ::accept4(fd_, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        }
         if (out >= 0) return {};
         // A connection reset before we took it is not the listener's failure.
         if (errno == EINTR || errno == ECONNABORTED) continue;

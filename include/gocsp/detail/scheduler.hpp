@@ -36,6 +36,39 @@
 //     until it does (there is no preemption); one that takes a std::mutex main holds across a
 //     park deadlocks the thread (docs/from-go.md lists these hazards).
 //
+// Spare workers (Go's syscall hand-off, in the small)
+//   A worker inside a socket system call still holds its run queue. On loopback a send() does
+//   the peer's TCP receive work in the sender's context, and on an oversubscribed machine the
+//   kernel may deschedule it there for a whole time slice: its queue waits, and the process has
+//   fewer runnable threads than Go, which hands such a P to another thread (sysmon's retake).
+//   Here, nspares_ spare workers (GOCSP_SPARES, default twice the number of P, at most 256;
+//   0: none) sit after m0 in workers_ (indices nworkers_+1 ...), each with its own run queue,
+//   stack and record caches; their threads start when first needed. A socket call is wrapped in
+//   syscall_scope (fd.hpp), which makes the worker's syscall_seq odd for the call's length.
+//   sysmon wakes one spare when a busy worker is in the same call (same odd syscall_seq) as at
+//   its last look, work is queued (in that worker's queue or anywhere) and no P is idle; the
+//   spare `covers` that worker's call. A woken spare runs find_runnable like any worker (it
+//   steals, takes the global queue) with these differences:
+//   - it is never on idle_list_, never counted in npidle or nspinning, never the poller: wakep
+//     and the idle protocol do not know it, so their no-lost-wake-up argument is unchanged;
+//     a spare is extra capacity, never the one that must find submitted work.
+//   - it stands down (spare_idle) when it finds nothing, or when released (spare_released:
+//     the covered call has ended, or a P is idle), checked at every schedule (pick_local then
+//     returns nothing, so it goes to its scheduler context): its own queue then goes to the
+//     global queue and wakep() hands it to a P. It sleeps on `wake` with `spare_parked` set;
+//     whoever clears spare_parked (sysmon, or the spare itself on second thoughts) owns the
+//     wake: sysmon then sets `covering` and `wake`, the spare clears `covering`.
+//   - spares_awake_ counts spares not parked; steal and any_queued visit the spares' queues
+//     only while it is non-zero. A spare's queue is filled only by the spare itself, and it
+//     is empty (handed over or run) before the spare decrements the count.
+//   - a spare's timers go to m0's heap (timers_[nworkers_], shared with plain threads), so the
+//     number of heaps every idle worker scans stays P + 1.
+//   So GOCSP_MAXPROCS bounds the threads running goroutines outside system calls, as Go's
+//   GOMAXPROCS bounds Ps running Go code, not threads in system calls - with one difference:
+//   the worker whose call ends keeps running goroutines at once (it is not made to wait for a
+//   P, as Go's exitsyscall may), and the spare that covered it stands down at its own next
+//   schedule, so for the rest of one goroutine's run P + 1 threads may run goroutines.
+
 // The switch protocol (runtime rules 6 and 7)
 //   switch_to(from, to, fn, arg) records (fn, arg) in the worker, then jumps. The first thing
 //   every resumed context does (after_switch) is save `from`'s suspended context and call
@@ -178,6 +211,7 @@ GOCSP_DECL g* thread_g();
 /// worker's own thread.
 struct alignas(cache_line) worker {
     int index = 0;
+    int heap = 0;                    // its timer heap: index, but m0's (shared) for a spare
     std::atomic<long> tid{0};        // the OS thread id (for tests and dumps)
     local_runq runq;                 // shared: thieves steal from it
     g g0;                            // the scheduler loop's context (this thread's stack)
@@ -216,8 +250,33 @@ struct alignas(cache_line) worker {
     std::atomic<bool> halted{false};            // stopped for good (the process is exiting)
     std::uint32_t sysmon_seen_tick = 0;         // sysmon's own
     int sysmon_stuck = 0;                        // sysmon's own
+    std::atomic<std::uint32_t> syscall_seq{0};   // odd inside a socket system call (syscall_scope)
+    std::uint32_t sysmon_seen_seq = 0;           // sysmon's own
+
+    // Spares only (see "Spare workers" at the top of this file).
+    bool spare = false;                          // a spare worker, not one of the P
+    std::atomic<bool> spare_parked{false};       // asleep on `wake`; cleared by whoever wakes it
+    bool spare_started = false;                  // its thread exists (sysmon's own)
+    worker* covering = nullptr;                  // the worker whose call it stands in for, and
+    std::uint32_t covering_seq = 0;              // ... that call's syscall_seq (set by its waker)
 
     std::uint32_t next_random() noexcept { return rng.next(); }
+};
+
+/// syscall_scope: marks the calling worker (if any) as inside a system call for its lifetime,
+/// so that sysmon can hand its queued work to a spare worker if the call (or the kernel's
+/// scheduling of the thread inside it) takes long. Two relaxed stores; the goroutine does not
+/// switch meanwhile, so the worker stays the same.
+struct syscall_scope {
+    worker* w;
+    syscall_scope() noexcept : w(current_worker()) {
+        if (w) w->syscall_seq.store(w->syscall_seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    ~syscall_scope() {
+        if (w) w->syscall_seq.store(w->syscall_seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    syscall_scope(const syscall_scope&) = delete;
+    syscall_scope& operator=(const syscall_scope&) = delete;
 };
 
 /// scheduler: the runtime. One per process, made on first use and never destroyed (at exit,
@@ -249,7 +308,7 @@ public:
     /// live_goroutines: goroutines started and not yet ended (a snapshot).
     std::int64_t live_goroutines() const noexcept {
         std::int64_t n = live_.load(std::memory_order_relaxed);
-        for (int i = 0; i <= nworkers_; ++i) n += workers_[i].live_delta.load(std::memory_order_relaxed);
+        for (int i = 0; i < nall_; ++i) n += workers_[i].live_delta.load(std::memory_order_relaxed);
         return n;
     }
     std::uint64_t next_id() noexcept { return next_id_.fetch_add(1, std::memory_order_relaxed); }
@@ -349,6 +408,10 @@ private:
     bool trim_step(worker* w) noexcept;
     static constexpr std::int64_t trim_pause_ns = 1'000'000;  // between two steps of trim_step
     bool poll(worker* w) noexcept;
+    void spare_idle(worker* w, bool hand_over) noexcept;
+    bool wake_spare(worker* stuck, std::uint32_t seq) noexcept;
+    bool spare_released(worker* w) const noexcept;
+    bool spares_busy() const noexcept;
     int netpoll(std::int64_t timeout_ns) noexcept;
     void wait_wake(worker* w) noexcept;
     void stop_spinning(worker* w) noexcept;
@@ -373,9 +436,12 @@ private:
     void thread_wait(g* gp) noexcept;
 
     int nworkers_ = 1;
+    int nspares_ = 0;   // spare workers, after m0 in workers_
+    int nall_ = 2;      // nworkers_ + 1 + nspares_: every worker record
+    alignas(cache_line) std::atomic<int> spares_awake_{0};  // spares not parked (see spare_idle)
     int ncpu_ = 1;                         // cores (hardware_concurrency)
     std::atomic<int> thread_spinners_{0};  // plain threads spinning in thread_wait
-    worker* workers_ = nullptr;  // nworkers_ background workers, then m0
+    worker* workers_ = nullptr;  // nworkers_ background workers, then m0, then the spares
     worker* m0_ = nullptr;       // &workers_[nworkers_]
     g* main_g_ = nullptr;        // main's record once bound (bind_main)
     stack_pool* default_pool_ = nullptr;
@@ -383,7 +449,7 @@ private:
     std::size_t default_stack_ = default_stack_size;
 
     global_runq global_;
-    timer_heaps timers_;  // [i] for worker i, [nworkers_] for other threads
+    timer_heaps timers_;  // [i] for worker i, [nworkers_] for m0 and other threads
 
     alignas(cache_line) std::atomic<int> nspinning_{0};
     alignas(cache_line) std::atomic<int> npidle_{0};
@@ -487,6 +553,9 @@ GOCSP_DECL scheduler::scheduler() {
     if (n <= 0) n = ncpu_;
     nworkers_ = n;
     cfg.maxprocs.store(n);
+    nspares_ = std::min(2 * n, 256);
+    if (const char* env = std::getenv("GOCSP_SPARES")) nspares_ = std::clamp(std::atoi(env), 0, 256);
+    nall_ = n + 1 + nspares_;
     default_stack_ = round_up(std::max(cfg.stack_size.load(), min_stack_size), page_size());
     if (const char* env = std::getenv("GOCSP_DEADLOCK")) deadlock_check_ = std::strcmp(env, "0") != 0;
     coarse_now_.store(nanotime(), std::memory_order_relaxed);
@@ -501,10 +570,15 @@ GOCSP_DECL scheduler::scheduler() {
     ::epoll_ctl(epfd_, EPOLL_CTL_ADD, evfd_, &ev);
 
     idle_list_.reserve(static_cast<std::size_t>(n));
-    workers_ = new worker[static_cast<std::size_t>(n) + 1];  // + m0
+    workers_ = new worker[static_cast<std::size_t>(nall_)];  // + m0 + the spares
     m0_ = &workers_[n];
-    timers_.init(n + 1);  // [n]: m0's, and plain threads'
-    for (int i = 0; i <= n; ++i) workers_[i].index = i;
+    timers_.init(n + 1);  // [n]: m0's, the spares' and plain threads'
+    for (int i = 0; i < nall_; ++i) {
+        workers_[i].index = i;
+        workers_[i].heap = std::min(i, n);
+        workers_[i].spare = i > n;
+        workers_[i].spare_parked.store(i > n, std::memory_order_relaxed);
+    }
     std::atexit(&scheduler::on_exit);
     install_overflow_handler();
     install_sigquit_handler();
@@ -696,7 +770,7 @@ GOCSP_DECL void scheduler::after_switch(transfer_t t) noexcept {
     // point where this worker holds no lock (a parking goroutine's lock was released by fn
     // just now). The goroutines they wake run next.
     scheduler& self = get();
-    if (GOCSP_UNLIKELY(self.timers_[w->index].next_when() != never)) self.run_due_timers(&self.timers_[w->index]);
+    if (GOCSP_UNLIKELY(self.timers_[w->heap].next_when() != never)) self.run_due_timers(&self.timers_[w->heap]);
 }
 
 GOCSP_DECL void scheduler::requeue(void* arg) noexcept {
@@ -824,6 +898,7 @@ GOCSP_DECL void scheduler::yield() noexcept {
 // caller is parking: it may hold a primitive's lock, and a timer's callback may take another
 // (a timer channel's), against the lock order.
 GOCSP_DECL g* scheduler::pick_local(worker* w, bool fire_timers) noexcept {
+    if (GOCSP_UNLIKELY(w->spare) && spare_released(w)) return nullptr;  // to g0, to stand down
     if (GOCSP_UNLIKELY(w->pinned.load(std::memory_order_relaxed) != nullptr)) {  // m0: main is ready
         if (w->pinned_defer == 0 || w->runq.empty()) {
             w->pinned_defer = 0;
@@ -893,7 +968,8 @@ GOCSP_DECL void scheduler::run_due_timers(timer_heap* only) noexcept {
 }
 
 GOCSP_DECL g* scheduler::steal(worker* w) noexcept {
-    const int n = nworkers_ + 1;  // m0 is a victim too (it never steals)
+    // m0 is a victim too, and so are the spares while any is awake (a parked one has nothing).
+    const int n = spares_awake_.load(std::memory_order_relaxed) > 0 ? nall_ : nworkers_ + 1;
     for (int round = 0; round < 4; ++round) {
         const bool last = round == 3;
         const int start = static_cast<int>(w->next_random() % static_cast<std::uint32_t>(n));
@@ -916,7 +992,8 @@ GOCSP_DECL g* scheduler::steal(worker* w) noexcept {
 GOCSP_DECL bool scheduler::any_queued() const noexcept {
     if (!global_.empty()) return true;
     // Rings only: a `next` slot belongs to its owner (sysmon rescues it if the owner stalls).
-    for (int i = 0; i <= nworkers_; ++i)
+    const int n = spares_awake_.load(std::memory_order_seq_cst) > 0 ? nall_ : nworkers_ + 1;
+    for (int i = 0; i < n; ++i)
         if (!workers_[i].runq.ring_empty()) return true;
     return false;
 }
@@ -924,6 +1001,12 @@ GOCSP_DECL bool scheduler::any_queued() const noexcept {
 GOCSP_DECL g* scheduler::find_runnable(worker* w) noexcept {
     for (;;) {
         if (exiting_.load(std::memory_order_relaxed)) halt(w);
+        // A spare stands down once the call it stands in for ends, or a P is idle: that P can
+        // take what it has queued.
+        if (GOCSP_UNLIKELY(w->spare) && spare_released(w)) {
+            spare_idle(w, true);
+            continue;
+        }
         run_due_timers();
         if (g* gp = pick_local(w)) {
             if (w->spinning) stop_spinning(w);
@@ -936,6 +1019,11 @@ GOCSP_DECL g* scheduler::find_runnable(worker* w) noexcept {
         if (netpoll_waiters_.load(std::memory_order_relaxed) > 0 && !poller_active_.load(std::memory_order_relaxed)) {
             last_netpoll_.store(nanotime(), std::memory_order_relaxed);
             if (netpoll(0) > 0) continue;
+        }
+        if (GOCSP_UNLIKELY(w->spare)) {  // outside the spinning protocol: steal, or sleep
+            if (g* gp = steal(w)) return gp;
+            spare_idle(w, false);
+            continue;
         }
         const int busy = nworkers_ - npidle_.load(std::memory_order_relaxed);
         if (w->spinning || 2 * nspinning_.load(std::memory_order_relaxed) < busy) {
@@ -1081,12 +1169,77 @@ GOCSP_DECL void scheduler::go_idle(worker* w) noexcept {
     w->busy.store(true, std::memory_order_relaxed);
 }
 
+// spare_idle: a spare stands down. hand_over: its queue goes to the global queue first (a P is
+// idle and is woken for it). It sleeps until sysmon wakes it, unless work is queued and no P
+// is idle when it looks again (then it takes itself back: see "Spare workers" above).
+GOCSP_DECL void scheduler::spare_idle(worker* w, bool hand_over) noexcept {
+    if (hand_over) {
+        bool moved = false;
+        while (g* gp = w->runq.get()) {
+            global_.push(gp);
+            moved = true;
+        }
+        if (g* gp = w->runq.next.exchange(nullptr, std::memory_order_acq_rel)) {
+            global_.push(gp);
+            moved = true;
+        }
+        if (moved) wakep();
+    }
+    w->busy.store(false, std::memory_order_relaxed);
+    w->spare_parked.store(true, std::memory_order_seq_cst);
+    spares_awake_.fetch_sub(1, std::memory_order_seq_cst);  // its queue is empty now
+    full_fence();
+    if (!hand_over && npidle_.load(std::memory_order_seq_cst) == 0 && any_queued() &&
+        w->spare_parked.exchange(false, std::memory_order_seq_cst)) {
+        spares_awake_.fetch_add(1, std::memory_order_seq_cst);
+        w->covering = nullptr;  // on its own account: until it finds nothing or a P is idle
+        w->busy.store(true, std::memory_order_relaxed);
+        return;
+    }
+    while (w->wake.load(std::memory_order_acquire) == 0) {
+        if (exiting_.load(std::memory_order_relaxed)) halt(w);
+        futex_wait(w->wake, 0);
+    }
+    w->wake.store(0, std::memory_order_relaxed);
+    w->busy.store(true, std::memory_order_relaxed);
+}
+
+// spare_released: whether spare w should stand down: the call it stands in for has ended (its
+// worker runs goroutines again, so w would make one thread too many), or a P is idle.
+GOCSP_DECL bool scheduler::spare_released(worker* w) const noexcept {
+    if (npidle_.load(std::memory_order_relaxed) > 0) return true;
+    return w->covering && w->covering->syscall_seq.load(std::memory_order_relaxed) != w->covering_seq;
+}
+
+// wake_spare: sysmon's; wakes a parked spare (starting its thread on first use) to stand in for
+// `stuck`, in its call number seq. false if every spare is at work.
+GOCSP_DECL bool scheduler::wake_spare(worker* stuck, std::uint32_t seq) noexcept {
+    for (int i = nworkers_ + 1; i < nall_; ++i) {
+        worker* v = &workers_[i];
+        if (!v->spare_parked.load(std::memory_order_relaxed)) continue;
+        if (!v->spare_parked.exchange(false, std::memory_order_seq_cst)) continue;
+        spares_awake_.fetch_add(1, std::memory_order_seq_cst);
+        v->covering = stuck;  // published to v by the wake below (or its thread's start)
+        v->covering_seq = seq;
+        v->busy.store(true, std::memory_order_relaxed);
+        if (!v->spare_started) {
+            v->spare_started = true;
+            std::thread([this, v] { worker_main(v); }).detach();
+            return true;
+        }
+        v->wake.store(1, std::memory_order_seq_cst);
+        futex_wake(v->wake);
+        return true;
+    }
+    return false;
+}
+
 // add_timer: t may fire (and its owner run on and reuse t's memory) the moment it is in the
 // heap, so nothing of t is read after that.
 GOCSP_DECL void scheduler::add_timer(timer* t) noexcept {
     const std::int64_t when = t->when;
     worker* w = current_worker();
-    timers_.add(t, w ? w->index : nworkers_);
+    timers_.add(t, w ? w->heap : nworkers_);
     full_fence();
     if (when < poll_until_.load(std::memory_order_seq_cst)) {
         if (poller_active_.load(std::memory_order_seq_cst)) signal_poller();
@@ -1129,8 +1282,9 @@ GOCSP_DECL void scheduler::on_exit() noexcept {
     worker* me = current_worker();
     for (int tries = 0; tries < 200; ++tries) {
         bool quiet = true;
-        for (int i = 0; i < self.nworkers_; ++i) {
+        for (int i = 0; i < self.nall_; ++i) {
             worker* w = &self.workers_[i];
+            if (w == self.m0_) continue;
             if (w != me && !w->halted.load(std::memory_order_acquire) && w->busy.load(std::memory_order_acquire))
                 quiet = false;
         }

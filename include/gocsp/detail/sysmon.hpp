@@ -37,7 +37,8 @@ GOCSP_DECL void scheduler::sysmon_main() {
             std::fflush(stderr);
             if (!keep_running) std::_Exit(2);
         }
-        if (npidle_.load(std::memory_order_seq_cst) == nworkers_ && !m0_->busy.load(std::memory_order_seq_cst)) {
+        if (npidle_.load(std::memory_order_seq_cst) == nworkers_ && !m0_->busy.load(std::memory_order_seq_cst) &&
+            !spares_busy()) {
             // Everything is idle. (While main's code runs, sysmon watches m0: what main spawns or
             // readies waits in m0's queue until main parks, unless sysmon hands it over.) If nothing at all can wake anybody (runtime rule 22), it is a
             // deadlock; the verdict needs the same picture twice, 100 ms apart.
@@ -48,7 +49,8 @@ GOCSP_DECL void scheduler::sysmon_main() {
             }
             sysmon_word_.store(0, std::memory_order_relaxed);
             sysmon_sleeping_.store(true, std::memory_order_seq_cst);
-            if (npidle_.load(std::memory_order_seq_cst) == nworkers_ && !m0_->busy.load(std::memory_order_seq_cst))
+            if (npidle_.load(std::memory_order_seq_cst) == nworkers_ && !m0_->busy.load(std::memory_order_seq_cst) &&
+                !spares_busy())
                 futex_wait(sysmon_word_, 0, 1'000'000'000);
             sysmon_sleeping_.store(false, std::memory_order_seq_cst);
             delay_us = 20;
@@ -56,17 +58,32 @@ GOCSP_DECL void scheduler::sysmon_main() {
         }
         std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
         bool acted = false;
-        for (int i = 0; i <= nworkers_; ++i) {  // m0 too: main computing on strands its queue
+        worker* in_call = nullptr;   // a worker in the same system call as at the last look,
+        std::uint32_t call_seq = 0;  // ... that call's number, and whether its queue holds work
+        bool in_call_queued = false;
+        for (int i = 0; i < nall_; ++i) {  // m0 too: main computing on strands its queue
             worker* v = &workers_[i];
             std::uint32_t tick = v->public_tick.load(std::memory_order_relaxed);
-            bool stuck = v->busy.load(std::memory_order_relaxed) && tick == v->sysmon_seen_tick &&
-                         !v->runq.empty();
+            const bool still = v->busy.load(std::memory_order_relaxed) && tick == v->sysmon_seen_tick;
             v->sysmon_seen_tick = tick;
-            if (stuck && npidle_.load(std::memory_order_seq_cst) > 0) {
+            if (still && !v->runq.empty() && npidle_.load(std::memory_order_seq_cst) > 0) {
                 wakep();
                 acted = true;
             }
+            // Still in the call it was in at the last look: its queue (with its run-next slot,
+            // which nobody else takes) waits for it; with no P idle, a spare stands in (Go's
+            // retake of a P held in a system call).
+            const std::uint32_t seq = v->syscall_seq.load(std::memory_order_relaxed);
+            if ((seq & 1) != 0 && seq == v->sysmon_seen_seq && still && !in_call_queued) {
+                in_call = v;
+                call_seq = seq;
+                in_call_queued = !v->runq.empty();
+            }
+            v->sysmon_seen_seq = seq;
         }
+        if (in_call && nspares_ > 0 && npidle_.load(std::memory_order_seq_cst) == 0 &&
+            (in_call_queued || any_queued()) && wake_spare(in_call, call_seq))
+            acted = true;
         if (netpoll_waiters_.load(std::memory_order_relaxed) > 0 && !poller_active_.load(std::memory_order_acquire)) {
             std::int64_t now = nanotime();
             if (now - last_netpoll_.load(std::memory_order_relaxed) > 10'000'000) {
@@ -81,6 +98,12 @@ GOCSP_DECL void scheduler::sysmon_main() {
         }
         delay_us = acted ? 20 : std::min<std::int64_t>(delay_us * 2, 10'000);
     }
+}
+
+GOCSP_DECL bool scheduler::spares_busy() const noexcept {
+    for (int i = nworkers_ + 1; i < nall_; ++i)
+        if (workers_[i].busy.load(std::memory_order_seq_cst)) return true;
+    return false;
 }
 
 GOCSP_DECL void scheduler::poke_sysmon() noexcept {
