@@ -212,6 +212,7 @@ GOCSP_DECL g* thread_g();
 struct alignas(cache_line) worker {
     int index = 0;
     int heap = 0;                    // its timer heap: index, but m0's (shared) for a spare
+    bool spare = false;              // a spare worker, not one of the P (see the top of this file)
     std::atomic<long> tid{0};        // the OS thread id (for tests and dumps)
     local_runq runq;                 // shared: thieves steal from it
     g g0;                            // the scheduler loop's context (this thread's stack)
@@ -254,7 +255,6 @@ struct alignas(cache_line) worker {
     std::uint32_t sysmon_seen_seq = 0;           // sysmon's own
 
     // Spares only (see "Spare workers" at the top of this file).
-    bool spare = false;                          // a spare worker, not one of the P
     std::atomic<bool> spare_parked{false};       // asleep on `wake`; cleared by whoever wakes it
     bool spare_started = false;                  // its thread exists (sysmon's own)
     worker* covering = nullptr;                  // the worker whose call it stands in for, and
