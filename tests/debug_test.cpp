@@ -42,6 +42,15 @@ TEST_CASE("a receive nobody will ever satisfy is reported as a deadlock") {
     REQUIRE(contains(r.err, "deadlock_main_recv.cpp:7"));
 }
 
+TEST_CASE("a deadlock after spare workers stood in is still reported") {
+    auto r = gocsp_test::run_program("deadlock_after_spares");
+    INFO("stderr: " << r.err);
+    REQUIRE_FALSE(r.timed_out);
+    REQUIRE(r.exit_code == 2);
+    REQUIRE(r.out == "released\n");
+    REQUIRE(contains(r.err, "fatal error: all goroutines are asleep - deadlock!"));
+}
+
 TEST_CASE("an empty select in main is a deadlock") {
     auto r = gocsp_test::run_program("deadlock_empty_select");
     INFO("stderr: " << r.err);

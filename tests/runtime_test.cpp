@@ -470,3 +470,71 @@ TEST_CASE("a goroutine queued behind workers stuck in system calls runs on a spa
     wg.wait();
     REQUIRE_FALSE(gave_up.load());
 }
+
+// Spares stand in and stand down again and again while goroutines ping-pong, yield, sleep and
+// start others: workers repeatedly spend a few milliseconds in a "system call" (a spin inside
+// syscall_scope), so sysmon wakes spares, which steal, and which the end of each call releases
+// with goroutines in their queues or in the middle of a park or a yield. Nothing may be lost or
+// run twice.
+TEST_CASE("goroutines stay whole while spare workers stand in and stand down") {
+    const int holders = gocsp::maxprocs() + 1;
+    constexpr int pairs = 32, rounds = 40;
+    std::atomic<int> holding_left{holders};
+    std::atomic<long> sent{0}, received{0}, started{0}, children{0};
+    std::mutex tids_mu;
+    std::set<long> tids;  // threads that ran a talker
+    gocsp::wait_group wg;
+    wg.add(holders + 2 * pairs);
+    for (int i = 0; i < holders; ++i)
+        gocsp::go([&] {
+            for (int r = 0; r < rounds; ++r) {
+                {
+                    gocsp::detail::syscall_scope in_call;
+                    const auto until = std::chrono::steady_clock::now() + 3ms;
+                    while (std::chrono::steady_clock::now() < until) {
+                    }
+                }
+                gocsp::yield();
+            }
+            holding_left.fetch_sub(1);
+            wg.done();
+        });
+    for (int p = 0; p < pairs; ++p) {
+        gocsp::chan<long> ping(0), pong(0);
+        gocsp::go([&, ping, pong] {
+            for (long m = 0; holding_left.load() > 0; ++m) {
+                ping.send(m);
+                sent.fetch_add(1);
+                if (pong.recv() != m) FAIL_CHECK("pong out of step");
+                if (m % 64 == 0) {
+                    std::lock_guard<std::mutex> hold(tids_mu);
+                    tids.insert(os_tid());
+                }
+                if (m % 64 == 1) gocsp::yield();
+                if (m % 100 == 0) {
+                    started.fetch_add(1);
+                    wg.add(1);
+                    gocsp::go([&] {
+                        children.fetch_add(1);
+                        wg.done();
+                    });
+                }
+                if (m % 500 == 0) gocsp::sleep_for(100us);
+            }
+            ping.close();
+            wg.done();
+        });
+        gocsp::go([&, ping, pong] {
+            for (long v : ping) {
+                received.fetch_add(1);
+                pong.send(v);
+            }
+            wg.done();
+        });
+    }
+    wg.wait();
+    INFO("threads that ran talkers: " << tids.size());
+    REQUIRE(sent.load() > 0);
+    REQUIRE(received.load() == sent.load());
+    REQUIRE(children.load() == started.load());
+}

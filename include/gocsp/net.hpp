@@ -863,7 +863,11 @@ GOCSP_DECL conn dial(const context* ctx, std::string_view network, std::string_v
             };
             const int fd = detail::new_socket(ep.family());
             if (fd < 0) fail("socket");
-            const int rc = ::connect(fd, ep.sa(), ep.len);
+            int rc;
+            {
+                gocsp::detail::syscall_scope in_call;  // on loopback the handshake runs in this call
+                rc = ::connect(fd, ep.sa(), ep.len);
+            }
             if (rc != 0 && errno != EINPROGRESS && errno != EINTR) {
                 const int err = errno;
                 ::close(fd);

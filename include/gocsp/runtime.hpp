@@ -101,9 +101,12 @@ inline std::int64_t num_goroutine() noexcept {
 }
 
 /// set_maxprocs: the number of background worker threads (Go's GOMAXPROCS; the main thread also
-/// runs goroutines while main is parked, so up to n + 1 threads do). Takes effect only before the
-/// runtime starts (the first `go`); returns false, changing nothing, after that. Default: the
-/// GOCSP_MAXPROCS environment variable if set, else the number of cores.
+/// runs goroutines while main is parked, so up to n + 1 threads do). Like GOMAXPROCS it bounds
+/// the threads running goroutines outside system calls: while a worker is held in a socket call
+/// and work waits, a spare worker thread (GOCSP_SPARES of them, default 2n) stands in for it
+/// until the call ends. Takes effect only before the runtime starts (the first `go`); returns
+/// false, changing nothing, after that. Default: the GOCSP_MAXPROCS environment variable if set,
+/// else the number of cores.
 inline bool set_maxprocs(int n) noexcept {
     if (n < 1 || detail::config().started.load()) return false;
     detail::config().maxprocs.store(n);

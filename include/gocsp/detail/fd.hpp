@@ -180,7 +180,10 @@ private:
     }
     void destroy() noexcept {
         if (pd_) pd_close(pd_, fd_);
-        if (owned_) ::close(fd_);
+        if (owned_) {
+            syscall_scope in_call;  // a socket's close sends its FIN (and the peer's work, on loopback)
+            ::close(fd_);
+        }
     }
     /// wait: waits until a call in direction m might not block (pd's rules), for kinds socket
     /// (after EAGAIN) and pollable.

@@ -43,8 +43,9 @@
 //   fewer runnable threads than Go, which hands such a P to another thread (sysmon's retake).
 //   Here, nspares_ spare workers (GOCSP_SPARES, default twice the number of P, at most 256;
 //   0: none) sit after m0 in workers_ (indices nworkers_+1 ...), each with its own run queue,
-//   stack and record caches; their threads start when first needed. A socket call is wrapped in
-//   syscall_scope (fd.hpp), which makes the worker's syscall_seq odd for the call's length.
+//   stack and record caches; their threads start when first needed. A socket call (read, send,
+//   accept4 and close in fd.hpp, connect in net.hpp) is wrapped in syscall_scope, which makes
+//   the worker's syscall_seq odd for the call's length.
 //   sysmon wakes one spare when a busy worker is in the same call (same odd syscall_seq) as at
 //   its last look, work is queued (in that worker's queue or anywhere) and no P is idle; the
 //   spare `covers` that worker's call. A woken spare runs find_runnable like any worker (it
@@ -970,6 +971,7 @@ GOCSP_DECL void scheduler::run_due_timers(timer_heap* only) noexcept {
 GOCSP_DECL g* scheduler::steal(worker* w) noexcept {
     // m0 is a victim too, and so are the spares while any is awake (a parked one has nothing).
     const int n = spares_awake_.load(std::memory_order_relaxed) > 0 ? nall_ : nworkers_ + 1;
+    GOCSP_ASSERT(w->runq.ring_empty());  // steal_into fills an empty ring
     for (int round = 0; round < 4; ++round) {
         const bool last = round == 3;
         const int start = static_cast<int>(w->next_random() % static_cast<std::uint32_t>(n));
@@ -1021,6 +1023,9 @@ GOCSP_DECL g* scheduler::find_runnable(worker* w) noexcept {
             if (netpoll(0) > 0) continue;
         }
         if (GOCSP_UNLIKELY(w->spare)) {  // outside the spinning protocol: steal, or sleep
+            // Its queue holds work only if pick_local declined it (released meanwhile): go round
+            // and stand down with it. steal_into needs an empty queue.
+            if (!w->runq.empty()) continue;
             if (g* gp = steal(w)) return gp;
             spare_idle(w, false);
             continue;
@@ -1169,22 +1174,22 @@ GOCSP_DECL void scheduler::go_idle(worker* w) noexcept {
     w->busy.store(true, std::memory_order_relaxed);
 }
 
-// spare_idle: a spare stands down. hand_over: its queue goes to the global queue first (a P is
-// idle and is woken for it). It sleeps until sysmon wakes it, unless work is queued and no P
-// is idle when it looks again (then it takes itself back: see "Spare workers" above).
+// spare_idle: a spare stands down. Whatever its queue holds goes to the global queue first
+// (and a P is woken for it), so a parked spare's queue is always empty. hand_over: it was
+// released. It sleeps until sysmon wakes it, unless it found nothing (not released), work is
+// queued and no P is idle when it looks again: then it takes itself back (see "Spare workers").
 GOCSP_DECL void scheduler::spare_idle(worker* w, bool hand_over) noexcept {
-    if (hand_over) {
-        bool moved = false;
-        while (g* gp = w->runq.get()) {
-            global_.push(gp);
-            moved = true;
-        }
-        if (g* gp = w->runq.next.exchange(nullptr, std::memory_order_acq_rel)) {
-            global_.push(gp);
-            moved = true;
-        }
-        if (moved) wakep();
+    bool moved = false;
+    while (g* gp = w->runq.get()) {
+        global_.push(gp);
+        moved = true;
     }
+    if (g* gp = w->runq.next.exchange(nullptr, std::memory_order_acq_rel)) {
+        global_.push(gp);
+        moved = true;
+    }
+    if (moved) wakep();
+    GOCSP_ASSERT(w->runq.empty());  // only w fills its queue: it stays empty while w is parked
     w->busy.store(false, std::memory_order_relaxed);
     w->spare_parked.store(true, std::memory_order_seq_cst);
     spares_awake_.fetch_sub(1, std::memory_order_seq_cst);  // its queue is empty now
@@ -1218,6 +1223,7 @@ GOCSP_DECL bool scheduler::wake_spare(worker* stuck, std::uint32_t seq) noexcept
         worker* v = &workers_[i];
         if (!v->spare_parked.load(std::memory_order_relaxed)) continue;
         if (!v->spare_parked.exchange(false, std::memory_order_seq_cst)) continue;
+        GOCSP_ASSERT(v->runq.empty());
         spares_awake_.fetch_add(1, std::memory_order_seq_cst);
         v->covering = stuck;  // published to v by the wake below (or its thread's start)
         v->covering_seq = seq;
