@@ -334,7 +334,14 @@ int talk_past_a_sleeper(member& talker, int rounds, int per_round, millis wait, 
 // stall after a few MB (its receive window plus the server's send buffer), far less than the 40 MB
 // the tests send. (Shrinking its SO_RCVBUF made them stall sooner, but widening it again before
 // reading the backlog did not always reopen the window: the backlog then came at 40 KB/s.)
-member sleeper(const chat_server& s) { return member(s); }
+// It says one line and hears it first, so that it is taken in before the next client connects:
+// otherwise its own arrival could reach the broadcaster after the next client's handler is
+// registered, and that client would hear of it where it expects its own lines.
+member sleeper(const chat_server& s) {
+    member m(s);
+    say_and_hear(m, "here");
+    return m;
+}
 }  // namespace
 
 TEST_CASE("exercise 8.15: a client that never reads holds up nobody") {
