@@ -439,36 +439,10 @@ TEST_CASE("a stack overflow stops the program loudly") {
 
 // Every worker (the P and m0) is held inside a long system call - simulated here by a spin in
 // syscall_scope - and the goroutine that would end the calls waits in the queue of one of them.
-// No P is idle, so only a spare worker can run it (Go hands such a P to another thread). Each
-// call gives up after 30 s, which fails the case instead of hanging it.
+// No P is idle, so only a spare worker can run it. Each call gives up after 30 s, which fails
+// the case instead of hanging it.
 TEST_CASE("a goroutine queued behind workers stuck in system calls runs on a spare worker") {
-    const int holders = gocsp::maxprocs() + 1;  // the P, and m0
-    std::atomic<int> started{0};
-    std::atomic<bool> released{false};
-    std::atomic<bool> gave_up{false};
-    gocsp::wait_group wg;
-    wg.add(holders + 1);
-    for (int i = 0; i < holders; ++i)
-        gocsp::go([&] {
-            if (started.fetch_add(1) + 1 == holders)
-                gocsp::go([&] {  // queued on this worker, which is about to stay in its "call"
-                    released.store(true);
-                    wg.done();
-                });
-            {
-                gocsp::detail::syscall_scope in_call;
-                const auto give_up = std::chrono::steady_clock::now() + 30s;
-                while (!released.load()) {
-                    if (std::chrono::steady_clock::now() > give_up) {
-                        gave_up.store(true);
-                        released.store(true);
-                    }
-                }
-            }
-            wg.done();
-        });
-    wg.wait();
-    REQUIRE_FALSE(gave_up.load());
+    REQUIRE(gocsp_test::hold_every_worker_in_a_call(30s));
 }
 
 // Spares stand in and stand down again and again while goroutines ping-pong, yield, sleep and

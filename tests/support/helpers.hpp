@@ -3,6 +3,8 @@
 
 #include <gocsp/gocsp.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <ctime>
 #include <exception>
 #include <sys/syscall.h>
@@ -18,6 +20,41 @@ inline double process_cpu_seconds() {
     timespec ts{};
     ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// hold_every_worker_in_a_call: starts one goroutine per worker (the P and m0), each of which
+/// stays in a "system call" (a spin inside syscall_scope) until a goroutine queued behind the
+/// last of them has run - which, with every worker held and none idle, only a spare worker can
+/// do (Go hands such a P to another thread) - or until `give_up` has passed, which ends every
+/// call. Call it from main or a plain thread; it waits for them all and returns whether the
+/// queued goroutine ran before anybody gave up.
+inline bool hold_every_worker_in_a_call(std::chrono::seconds give_up) {
+    const int holders = gocsp::maxprocs() + 1;
+    std::atomic<int> started{0};
+    std::atomic<bool> released{false}, gave_up{false};
+    gocsp::wait_group wg;
+    wg.add(holders + 1);
+    for (int i = 0; i < holders; ++i)
+        gocsp::go([&] {
+            if (started.fetch_add(1) + 1 == holders)
+                gocsp::go([&] {  // queued on this worker, which is about to stay in its "call"
+                    released.store(true);
+                    wg.done();
+                });
+            {
+                gocsp::detail::syscall_scope in_call;
+                const auto until = std::chrono::steady_clock::now() + give_up;
+                while (!released.load()) {
+                    if (std::chrono::steady_clock::now() > until) {
+                        gave_up.store(true);
+                        released.store(true);
+                    }
+                }
+            }
+            wg.done();
+        });
+    wg.wait();
+    return !gave_up.load();
 }
 
 /// in_goroutine: runs f in a goroutine and waits for it, rethrowing what it threw.
