@@ -175,6 +175,14 @@ void net_io() {
         [[maybe_unused]] net::error_kind kind = e.kind();
         [[maybe_unused]] int err = e.sys_errno();
     }
+    {
+        io::raw_fd w(0);  // an fd a C library made
+        [[maybe_unused]] io::wait_status s = w.read([&](int fd) { return fd >= 0; });
+        s = w.write([&](int fd) { return fd >= 0; });
+        s = w.wait_readable();
+        w.set_deadline(std::chrono::steady_clock::time_point{});
+        w.close();
+    }
     [[maybe_unused]] int r = gocsp::blocking([] { return 42; });
 }
 

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
@@ -13,6 +14,8 @@
 #include <spawn.h>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
@@ -384,4 +387,190 @@ TEST_CASE("blocking: results, references, move-only values and exceptions") {
         REQUIRE(gocsp::blocking([] { return os_tid(); }) == me);
     });
     plain.join();
+}
+
+// --- raw_fd -----------------------------------------------------------------------------------
+
+namespace {
+
+/// event_fd: a non-blocking eventfd, closed at the end (an fd gocsp did not make).
+struct event_fd {
+    int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ~event_fd() { ::close(fd); }
+    void signal(std::uint64_t n = 1) const { REQUIRE(::write(fd, &n, sizeof n) == sizeof n); }
+};
+
+/// read_event: raw_fd::read's call for an eventfd: takes its count into *got, or says "not yet".
+struct read_event {
+    std::uint64_t* got;
+    int* calls;
+    bool operator()(int fd) const {
+        ++*calls;
+        const ssize_t n = ::read(fd, got, sizeof *got);
+        if (n < 0 && errno == EAGAIN) return false;
+        REQUIRE(n == sizeof *got);
+        return true;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("raw_fd: a goroutine waits for an fd gocsp did not make, parked, while others run") {
+    // Also with GOCSP_MAXPROCS=1: a waiter that held its worker would stop the ping-pong.
+    in_goroutine([] {
+        event_fd ev;
+        REQUIRE(ev.fd >= 0);
+        io::raw_fd watch(ev.fd);
+        REQUIRE(watch.native_handle() == ev.fd);
+        gocsp::chan<std::uint64_t> got(1);
+        int calls = 0;
+        gocsp::go([&watch, got, &calls] {
+            std::uint64_t v = 0;
+            const io::wait_status s = watch.read(read_event{&v, &calls});
+            got.send(s == io::wait_status::ready ? v : 0);
+        });
+        // Many rounds of ping-pong while the reader waits: it parked rather than blocked.
+        gocsp::chan<int> ping(0), pong(0);
+        gocsp::go([ping, pong] {
+            for (int i = 0; i < 1000; ++i) pong.send(ping.recv() + 1);
+        });
+        for (int i = 0; i < 1000; ++i) {
+            ping.send(i);
+            REQUIRE(pong.recv() == i + 1);
+        }
+        gocsp::time::sleep(20ms);
+        REQUIRE(got.len() == 0);  // nothing to read yet
+        ev.signal(42);
+        REQUIRE(got.recv() == 42);
+        REQUIRE(calls >= 2);  // "not yet", then the read that took the 42
+    });
+}
+
+TEST_CASE("raw_fd: deadlines, close, exceptions from the call, and fds that cannot be polled") {
+    in_goroutine([] {
+        event_fd ev;
+        io::raw_fd watch(ev.fd);
+
+        // A deadline ends a wait, and every wait after, until it is moved.
+        const auto start = steady::now();
+        watch.set_read_deadline(steady::now() + 50ms);
+        REQUIRE(watch.wait_readable() == io::wait_status::timeout);
+        REQUIRE(steady::now() - start >= 45ms);
+        int calls = 0;
+        std::uint64_t v = 0;
+        REQUIRE(watch.read(read_event{&v, &calls}) == io::wait_status::timeout);
+        REQUIRE(calls == 0);  // the deadline is looked at before the call
+        watch.set_read_deadline(std::chrono::system_clock::time_point{});  // none (any clock)
+        ev.signal(7);
+        REQUIRE(watch.read(read_event{&v, &calls}) == io::wait_status::ready);
+        REQUIRE(v == 7);
+        // The write direction has its own deadline: an eventfd is writable.
+        watch.set_write_deadline(steady::now() - 1s);
+        REQUIRE(watch.wait_writable() == io::wait_status::timeout);
+        watch.set_deadline(steady::time_point{});
+        REQUIRE(watch.wait_writable() == io::wait_status::ready);
+
+        // A deadline moved into the past wakes a waiter.
+        gocsp::chan<io::wait_status> woke(1);
+        gocsp::go([&watch, woke] { woke.send(watch.wait_readable()); });
+        gocsp::time::sleep(20ms);
+        watch.set_read_deadline(steady::now());
+        REQUIRE(woke.recv() == io::wait_status::timeout);
+        watch.set_read_deadline(steady::time_point{});
+
+        // An exception from the call passes through, and leaves the raw_fd usable.
+        REQUIRE_THROWS_WITH(watch.read([](int) -> bool { throw std::runtime_error("call failed"); }), "call failed");
+        ev.signal(3);
+        REQUIRE(watch.read(read_event{&v, &calls}) == io::wait_status::ready);
+        REQUIRE(v == 3);
+
+        // close wakes a waiter, and every wait after returns closed without calling; the fd stays open.
+        gocsp::go([&watch, woke] { woke.send(watch.wait_readable()); });
+        gocsp::time::sleep(20ms);
+        REQUIRE(watch.close());
+        REQUIRE(woke.recv() == io::wait_status::closed);
+        REQUIRE_FALSE(watch.close());
+        calls = 0;
+        REQUIRE(watch.read(read_event{&v, &calls}) == io::wait_status::closed);
+        REQUIRE(calls == 0);
+        REQUIRE(::fcntl(ev.fd, F_GETFD) >= 0);
+        // Closed, it watches no more: the fd can be watched again.
+        io::raw_fd again(ev.fd);
+        ev.signal(9);
+        REQUIRE(again.read(read_event{&v, &calls}) == io::wait_status::ready);
+        REQUIRE(v == 9);
+
+        // An fd epoll cannot watch, or one watched already, is refused with epoll's errno.
+        char path[] = "/tmp/gocsp-raw-fd-XXXXXX";
+        const int file = ::mkstemp(path);
+        REQUIRE(file >= 0);
+        ::unlink(path);
+        try {
+            io::raw_fd bad(file);
+            FAIL("a regular file was watched");
+        } catch (const std::system_error& e) {
+            REQUIRE(e.code().value() == EPERM);
+        }
+        ::close(file);
+        try {
+            io::raw_fd twice(ev.fd);
+            FAIL("an fd was watched twice");
+        } catch (const std::system_error& e) {
+            REQUIRE(e.code().value() == EEXIST);
+        }
+    });
+}
+
+TEST_CASE("raw_fd: write waits for a full pipe to drain, and a plain thread blocks where a goroutine parks") {
+    int p[2];
+    REQUIRE(::pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0);
+    char block[4096] = {};
+    std::size_t filled = 0;
+    while (::write(p[1], block, sizeof block) > 0) filled += sizeof block;
+    REQUIRE(errno == EAGAIN);
+    {
+        io::raw_fd out(p[1]);
+        gocsp::chan<int> wrote(1);
+        in_goroutine([&] {
+            gocsp::go([&out, wrote, &block] {
+                ssize_t n = 0;
+                const auto s = out.write([&](int fd) {
+                    n = ::write(fd, block, sizeof block);
+                    return !(n < 0 && errno == EAGAIN);
+                });
+                wrote.send(s == io::wait_status::ready ? static_cast<int>(n) : -1);
+            });
+            gocsp::time::sleep(20ms);
+            REQUIRE(wrote.len() == 0);  // the pipe is still full
+            std::vector<char> drain(filled);
+            std::size_t taken = 0;
+            while (taken < filled) {
+                const ssize_t n = ::read(p[0], drain.data(), filled - taken);
+                if (n > 0) taken += static_cast<std::size_t>(n);
+                else gocsp::time::sleep(1ms);
+            }
+            REQUIRE(wrote.recv() == static_cast<int>(sizeof block));
+        });
+
+        // From a plain thread: the same wait, blocking the thread.
+        io::raw_fd in(p[0]);
+        char sink[sizeof block];
+        REQUIRE(::read(p[0], sink, sizeof sink) == static_cast<ssize_t>(sizeof sink));  // empty again
+        std::atomic<int> result{-1};
+        std::thread plain([&] {
+            ssize_t n = 0;
+            const auto s = in.read([&](int fd) {
+                n = ::read(fd, sink, sizeof sink);
+                return !(n < 0 && errno == EAGAIN);
+            });
+            result = s == io::wait_status::ready ? static_cast<int>(n) : -2;
+        });
+        std::this_thread::sleep_for(20ms);
+        REQUIRE(result.load() == -1);
+        REQUIRE(::write(p[1], "ok", 2) == 2);
+        plain.join();
+        REQUIRE(result.load() == 2);
+    }
+    ::close(p[0]);
+    ::close(p[1]);
 }

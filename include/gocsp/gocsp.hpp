@@ -20,6 +20,7 @@
 #include "debug.hpp"
 #include "net.hpp"
 #include "io.hpp"
+#include "raw_fd.hpp"
 #include "blocking.hpp"
 #include "context.hpp"
 #include "errgroup.hpp"

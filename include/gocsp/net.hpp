@@ -123,8 +123,7 @@ class conn;
 namespace detail {
 struct conn_state;
 conn dial(const context* ctx, std::string_view network, std::string_view address);
-template <class Clock, class Duration>
-std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t);
+using gocsp::detail::deadline_ns;
 }  // namespace detail
 
 /// conn: a TCP connection (Go's net.Conn). A shared handle: copies refer to the same
@@ -280,15 +279,6 @@ namespace detail {
 
 /// errno_text: Go's wording of an errno (defined below).
 GOCSP_DECL std::string errno_text(int e);
-
-/// deadline_ns: t as a nanotime() deadline: 0 for the zero time point (no deadline), 1 for
-/// one already passed (however long ago); one too far ahead saturates and never comes.
-template <class Clock, class Duration>
-std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t) {
-    if (t.time_since_epoch().count() == 0) return 0;
-    const std::int64_t left = gocsp::detail::nanoseconds_until(t);
-    return left <= 0 ? 1 : gocsp::detail::deadline_after(left);
-}
 
 }  // namespace detail
 

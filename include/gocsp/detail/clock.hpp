@@ -89,4 +89,14 @@ inline std::int64_t deadline_after(std::int64_t base, std::int64_t ns) noexcept 
 /// deadline_after: the deadline ns from now (now for ns <= 0), at most max_when.
 inline std::int64_t deadline_after(std::int64_t ns) noexcept { return deadline_after(nanotime(), ns); }
 
+/// deadline_ns: t (a time point of any clock) as a deadline: 0 for the zero time point (no
+/// deadline), 1 for one already passed (however long ago); one too far ahead saturates at
+/// max_when and never comes. The deadlines of net::conn and io::raw_fd.
+template <class Clock, class Duration>
+std::int64_t deadline_ns(std::chrono::time_point<Clock, Duration> t) noexcept {
+    if (t.time_since_epoch().count() == 0) return 0;
+    const std::int64_t left = nanoseconds_until(t);
+    return left <= 0 ? 1 : deadline_after(left);
+}
+
 }  // namespace gocsp::detail

@@ -151,6 +151,28 @@ public:
     io_result accept(int& out, sockaddr* sa, socklen_t* len, const std::atomic<bool>* cancel = nullptr) noexcept;
     /// connect_wait: waits for a non-blocking connect() that said EINPROGRESS to finish.
     io_result connect_wait(const std::atomic<bool>* cancel = nullptr) noexcept;
+    /// call: for callers that make the system calls themselves (io::raw_fd): calls f(fd) inside
+    /// a syscall_scope until it returns true, waiting in direction m whenever it returns false.
+    /// `ok` once f returned true; else closed or timeout (checked before each call of f). f's
+    /// exceptions pass through. One caller per direction at a time, as for read and write.
+    template <class F>
+    io_status call(io_mode m, F& f) {
+        if (!incref()) return io_status::closed;
+        op_lock& lk = m == io_mode::read ? rlock_ : wlock_;
+        lk.lock();
+        op_ref hold(this, &lk);
+        for (;;) {
+            if (closing()) return io_status::closed;
+            if (pd_->expired(m)) return io_status::timeout;
+            bool done;
+            {
+                syscall_scope in_call;
+                done = f(fd_);
+            }
+            if (done) return io_status::ok;
+            if (io_status s = wait(m); s != io_status::ok) return s;
+        }
+    }
     /// interrupt: wakes the operation parked in direction m, if any, as an event would (a
     /// spurious wake for whoever waits there: it retries). Safe at any time, even after close:
     /// poll_desc memory is never freed (netpoll.hpp).
