@@ -6,8 +6,9 @@
 // The lesson: concurrency with no limit. The main loop keeps the seen set (only it touches the
 // set, so no lock) and starts a goroutine per new link; each goroutine sends the links of its
 // page back on the worklist. Nothing bounds the number of requests in flight: on a big site Go's
-// version runs out of file descriptors ("too many open files"). Here every fetch waits on
-// gocsp's blocking pool, which runs at most 1024 at once and queues the rest. Nor does the
+// version runs out of file descriptors ("too many open files"), and so does this one: each fetch
+// waits on gocsp's poller, holding its connection, and while it runs an epoll instance and the
+// socket pair of a libcurl multi handle (examples/links/links.hpp). Nor does the
 // program end: when the site is exhausted the main loop waits on the worklist for ever - and,
 // with nothing left that could send, the runtime reports a deadlock, as Go's does.
 //

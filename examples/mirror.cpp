@@ -118,7 +118,7 @@ fetched mirror_one(const std::string& url, const std::string& key, const std::st
     links::detail::response resp;
     std::string err;
     try {
-        resp = gocsp::blocking([&] { return links::detail::get(url, true); });
+        resp = links::detail::get(url, true);
     } catch (const std::exception& e) {
         err = e.what();
     }

@@ -5,8 +5,9 @@
 //         std::printf("%s\n", link.c_str());
 //
 // HTTP(S) is libcurl's (redirects followed, as Go's http.Get does); the HTML parser is gumbo.
-// The request runs on gocsp's blocking pool (gocsp::blocking), so a goroutine waiting for a
-// page parks and its worker runs other goroutines meanwhile. Connections are kept alive and
+// The request runs in the calling goroutine on libcurl's multi interface, and waits for the
+// network on gocsp's poller (gocsp::io::raw_fd), so a goroutine waiting for a page parks and
+// its worker runs other goroutines meanwhile, as a Go program's http.Get does. Connections are kept alive and
 // reused, as Go's http.DefaultClient reuses them: every request shares one libcurl connection
 // cache (a share handle, see connections()), so a crawl of one site opens a few connections
 // rather than one per page.
@@ -64,15 +65,23 @@ std::vector<std::string> extract(const std::string& url);
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <sys/epoll.h>
+#include <system_error>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <gumbo.h>
 
-#include <gocsp/blocking.hpp>
+#include <gocsp/raw_fd.hpp>
 
 namespace links {
 namespace detail {
@@ -213,9 +222,9 @@ inline std::size_t on_header(char* data, std::size_t, std::size_t n, void* p) {
 inline constexpr long max_idle_connections = 64;
 
 /// connection_cache: a libcurl share handle holding the connection cache, the DNS cache and the
-/// TLS sessions of every request get() makes. libcurl calls lock and unlock around each use;
-/// the requests run on the blocking pool's plain threads (and on callers' threads outside
-/// goroutines), never across a goroutine's park, so a std::mutex per kind of data serves.
+/// TLS sessions of every request get() makes. libcurl calls lock and unlock around each use,
+/// within one of its calls, and a goroutine never parks inside a libcurl call (agent::run
+/// waits between them), so a std::mutex per kind of data serves: it is held for moments.
 class connection_cache {
 public:
     connection_cache() : share_(curl_share_init()) {
@@ -252,60 +261,181 @@ inline CURLSH* connections() {
     return cache->handle();
 }
 
-/// handle_pool: easy handles kept between requests. A handle made afresh for each request costs
-/// more than the request on loopback: libcurl gives each handle, at its first transfer, a
-/// private multi handle with a socket pair for wake-ups (socketpair, four fcntl, two close a
-/// page). A handle taken here has had curl_easy_reset: its options are the defaults again.
-class handle_pool {
+/// agent: what a request runs on, kept between requests (agent_pool): an easy handle, a multi
+/// handle that holds it while it runs, and an epoll instance holding the sockets libcurl waits
+/// on. The requesting goroutine waits for that epoll instance on gocsp's poller (io::raw_fd):
+/// it parks while the request waits for the network, and its worker runs other goroutines.
+/// libcurl names the sockets it waits on, and for what, through its socket callback, and the
+/// longest it may wait through curl_multi_timeout; run() hands it each socket epoll reports
+/// ready, and the timeout's expiry (curl_multi_socket_action).
+///
+/// Agents are kept because a fresh one costs more than a request on loopback: each multi
+/// handle has a socket pair for wake-ups, each agent an epoll instance.
+class agent {
 public:
-    /// take: a handle from the pool, or a new one (nullptr if libcurl cannot make one).
-    CURL* take() {
+    agent() : easy_(curl_easy_init()), multi_(curl_multi_init()), ep_(::epoll_create1(EPOLL_CLOEXEC)) {
+        if (!easy_ || !multi_ || ep_ < 0) return;
+        try {
+            watch_ = std::make_unique<gocsp::io::raw_fd>(ep_);
+        } catch (const std::system_error&) {
+            return;  // ok() is false
+        }
+        curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &on_socket);
+        curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    }
+    ~agent() {
+        watch_.reset();  // before its fd is closed
+        if (ep_ >= 0) ::close(ep_);
+        if (multi_) curl_multi_cleanup(multi_);
+        if (easy_) curl_easy_cleanup(easy_);
+    }
+    agent(const agent&) = delete;
+    agent& operator=(const agent&) = delete;
+
+    /// ok: everything was made (libcurl, the kernel may refuse).
+    bool ok() const noexcept { return watch_ != nullptr; }
+    /// easy: the handle to configure for the request.
+    CURL* easy() const noexcept { return easy_; }
+
+    /// run: performs the request configured on easy(), as curl_easy_perform does, parking the
+    /// calling goroutine (blocking a plain thread) while it waits. Returns the transfer's
+    /// result; throws std::runtime_error with libcurl's words if the multi handle itself fails.
+    CURLcode run() {
+        CURLMcode mc = curl_multi_add_handle(multi_, easy_);
+        running_ = mc == CURLM_OK;
+        if (running_) mc = curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running_);  // starts it
+        std::optional<clock::time_point> deadline;  // what watch_ has
+        while (running_ && mc == CURLM_OK) {
+            // libcurl's next timeout, asked after every action: its timer callback is not told
+            // of every change (7.88 leaves a timer it has run unreported).
+            long ms = -1;
+            curl_multi_timeout(multi_, &ms);
+            const clock::time_point due = ms < 0 ? clock::time_point{} : clock::now() + std::chrono::milliseconds(ms);
+            if (!deadline || due != *deadline) watch_->set_read_deadline(*(deadline = due));
+            const gocsp::io::wait_status s = watch_->read([&](int ep) { return dispatch(ep, mc); });
+            if (s == gocsp::io::wait_status::timeout) mc = curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running_);
+            else if (s == gocsp::io::wait_status::closed) mc = CURLM_INTERNAL_ERROR;  // not closed before ~agent
+        }
+        CURLcode rc = CURLE_OK;
+        bool done = false;
+        for (int left = 0; CURLMsg* msg = curl_multi_info_read(multi_, &left);)
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy_) rc = msg->data.result, done = true;
+        curl_multi_remove_handle(multi_, easy_);
+        // Sockets libcurl did not take back: another agent may use them next (the connection
+        // cache is shared), so they leave this epoll instance.
+        for (const auto& [fd, what] : fds_) ::epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
+        fds_.clear();
+        if (mc != CURLM_OK) throw std::runtime_error(curl_multi_strerror(mc));
+        if (!done) throw std::runtime_error("the transfer ended without a result");
+        return rc;
+    }
+
+    /// reset: makes the agent ready for another request (its easy handle's options the defaults).
+    void reset() noexcept { curl_easy_reset(easy_); }
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    // dispatch: hands libcurl every socket epoll reports ready now. false if there was none
+    // (the caller then waits); true if there was, or mc became an error.
+    bool dispatch(int ep, CURLMcode& mc) {
+        epoll_event events[8];
+        const int n = ::epoll_wait(ep, events, 8, 0);
+        if (n < 0) {
+            if (errno == EINTR) return false;
+            mc = CURLM_INTERNAL_ERROR;
+            return true;
+        }
+        for (int i = 0; i < n && mc == CURLM_OK; ++i) {
+            const int fd = events[i].data.fd;
+            if (!fds_.contains(fd)) {  // left behind by another request's connection: not ours
+                ::epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
+                continue;
+            }
+            const std::uint32_t e = events[i].events;
+            const int mask = ((e & (EPOLLIN | EPOLLHUP)) ? CURL_CSELECT_IN : 0) | ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                             ((e & EPOLLERR) ? CURL_CSELECT_ERR : 0);
+            mc = curl_multi_socket_action(multi_, fd, mask, &running_);
+        }
+        return n > 0;
+    }
+
+    // libcurl's socket callback: s is to be watched for `what` (CURL_POLL_IN, _OUT, _INOUT), or
+    // no more (CURL_POLL_REMOVE). Level-triggered: a socket stays ready until libcurl acts on it.
+    static int on_socket(CURL*, curl_socket_t s, int what, void* p, void*) {
+        auto& self = *static_cast<agent*>(p);
+        if (what == CURL_POLL_REMOVE) {
+            self.fds_.erase(s);
+            ::epoll_ctl(self.ep_, EPOLL_CTL_DEL, s, nullptr);
+            return 0;
+        }
+        epoll_event ev{};
+        ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+        ev.data.fd = s;
+        const bool known = self.fds_.contains(s);
+        if (::epoll_ctl(self.ep_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
+            ::epoll_ctl(self.ep_, known ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0)
+            return -1;  // libcurl fails the transfer
+        self.fds_[s] = what;
+        return 0;
+    }
+
+    CURL* easy_;
+    CURLM* multi_;
+    int ep_;
+    std::unique_ptr<gocsp::io::raw_fd> watch_;  // ep_, on gocsp's poller
+    std::map<curl_socket_t, int> fds_;          // the sockets libcurl waits on, and for what
+    int running_ = 0;                           // transfers in progress (0 or 1)
+};
+
+/// agent_pool: agents kept between requests, at most max_idle_connections of them.
+class agent_pool {
+public:
+    /// take: an agent from the pool, or a new one (nullptr if it cannot be made).
+    std::unique_ptr<agent> take() {
         {
             const std::lock_guard<std::mutex> lock(mutex_);
             if (!free_.empty()) {
-                CURL* h = free_.back();
+                std::unique_ptr<agent> a = std::move(free_.back());
                 free_.pop_back();
-                return h;
+                return a;
             }
         }
-        return curl_easy_init();
+        auto a = std::make_unique<agent>();
+        return a->ok() ? std::move(a) : nullptr;
     }
-    /// give: returns h to the pool (reset), or frees it when the pool holds max_idle_connections.
-    void give(CURL* h) {
-        curl_easy_reset(h);
-        {
-            const std::lock_guard<std::mutex> lock(mutex_);
-            if (free_.size() < static_cast<std::size_t>(max_idle_connections)) {
-                free_.push_back(h);
-                return;
-            }
-        }
-        curl_easy_cleanup(h);
+    /// give: returns a to the pool (reset), or frees it when the pool is full.
+    void give(std::unique_ptr<agent> a) {
+        a->reset();
+        const std::lock_guard<std::mutex> lock(mutex_);
+        if (free_.size() < static_cast<std::size_t>(max_idle_connections)) free_.push_back(std::move(a));
+    }
+
+    /// get: the process's pool, made on first use and never destroyed (requests may still run
+    /// while the program exits).
+    static agent_pool& get() {
+        static agent_pool* const p = new agent_pool;
+        return *p;
     }
 
 private:
     std::mutex mutex_;
-    std::vector<CURL*> free_;
+    std::vector<std::unique_ptr<agent>> free_;
 };
 
-/// pooled_handle: an easy handle of the process's one handle_pool (made on first use, never
-/// destroyed, like connections()), given back when it goes out of scope.
-class pooled_handle {
+/// pooled_agent: an agent of the process's pool, given back when it goes out of scope.
+class pooled_agent {
 public:
-    pooled_handle() : h_(pool().take()) {}
-    ~pooled_handle() {
-        if (h_) pool().give(h_);
+    pooled_agent() : a_(agent_pool::get().take()) {}
+    ~pooled_agent() {
+        if (a_) agent_pool::get().give(std::move(a_));
     }
-    pooled_handle(const pooled_handle&) = delete;
-    pooled_handle& operator=(const pooled_handle&) = delete;
-    CURL* get() const noexcept { return h_; }
+    pooled_agent(const pooled_agent&) = delete;
+    pooled_agent& operator=(const pooled_agent&) = delete;
+    agent* get() const noexcept { return a_.get(); }
 
 private:
-    static handle_pool& pool() {
-        static handle_pool* const p = new handle_pool;
-        return *p;
-    }
-    CURL* h_;
+    std::unique_ptr<agent> a_;
 };
 
 /// configure: sets on h the options of a request for url as extract makes it - Go's http.Get
@@ -335,7 +465,8 @@ inline void configure(CURL* h, const std::string& url, char* error, transfer& t)
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
 }
 
-/// get: checks url, performs the request, blocking the calling thread; throws Go's "Get ..."
+/// get: checks url, performs the request, parking the calling goroutine (blocking a plain
+/// thread) while it waits for the network; throws Go's "Get ..."
 /// error when no response came, and "getting <url>: body larger than 32 MB" for an HTML body
 /// over max_body_bytes. With any_type, the body of a 200 response is kept whatever its
 /// Content-Type (the mirror example saves images too), to the same limit.
@@ -344,16 +475,21 @@ inline response get(const std::string& url, bool any_type = false) {
     static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any handle
     if (init != CURLE_OK) throw std::runtime_error("Get \"" + url + "\": " + curl_easy_strerror(init));
 
-    const pooled_handle handle;
-    if (!handle.get()) throw std::runtime_error("Get \"" + url + "\": cannot create a curl handle");
-    CURL* h = handle.get();
+    const pooled_agent a;
+    if (!a.get()) throw std::runtime_error("Get \"" + url + "\": cannot create a curl handle");
+    CURL* h = a.get()->easy();
     transfer t;
     t.handle = h;
     t.any_type = any_type;
     char error[CURL_ERROR_SIZE] = "";
     configure(h, url, error, t);
 
-    const CURLcode rc = curl_easy_perform(h);
+    CURLcode rc;
+    try {
+        rc = a.get()->run();
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error("Get \"" + url + "\": " + e.what());
+    }
     if (t.stop == transfer::too_large)
         throw std::runtime_error("getting " + url + ": body larger than " + std::to_string(max_body_bytes >> 20) + " MB");
     if (rc != CURLE_OK && t.stop != transfer::unwanted)
@@ -422,7 +558,7 @@ void for_each_node(const GumboNode* n, F& pre) {
 }  // namespace detail
 
 inline std::vector<std::string> extract(const std::string& url) {
-    detail::response resp = gocsp::blocking([&] { return detail::get(url); });
+    detail::response resp = detail::get(url);
     if (resp.status != 200) throw std::runtime_error("getting " + url + ": " + resp.status_line);
     if (!detail::is_html(resp.content_type)) return {};
 

@@ -13,10 +13,13 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <dirent.h>
 #include <fcntl.h>
+#include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 #include <spawn.h>
@@ -230,6 +233,38 @@ TEST_CASE("crawl2 with -concurrency 1 makes one request at a time, and 20 tokens
                 "flight); -concurrency 20: %.2f s (%d requests, max %d in flight); speed-up %.1fx\n",
                 static_cast<long long>(delay.count()), expected.size(), one.seconds, one_requests, one_max,
                 twenty.seconds, server.requests(), server.max_in_flight(), one.seconds / twenty.seconds);
+}
+
+/// thread_count: the number of threads of process pid (from /proc), or 0 once it is gone.
+int thread_count(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("Threads:")) return std::stoi(line.substr(8));
+    return 0;
+}
+
+TEST_CASE("crawl2's requests wait on the poller, not a thread each: 20 in flight on a handful of threads") {
+    // Each answer takes 100 ms, so the crawl keeps its 20 tokens busy for seconds. A request
+    // that held a thread while it waited (as with gocsp::blocking) would need 20 threads.
+    crawl_site::site_server server;
+    server.set_delay(100ms);
+    const auto expected = server.site_map().reachable();
+    process p(gocsp_test::example_path("crawl2"), {server.start_url()});
+    int most_threads = 0;
+    std::optional<int> status;
+    while (!(status = p.wait(10ms))) most_threads = std::max(most_threads, thread_count(p.pid()));
+    crawl_output out;
+    out.urls = split_lines(p.take(process::out));
+    REQUIRE(*status == 0);
+    check_urls(out, expected);
+    // The main thread, the workers (GOCSP_MAXPROCS, or one per core), sysmon, the spare workers
+    // that may stand in (twice the workers) and a little slack.
+    const char* maxprocs = std::getenv("GOCSP_MAXPROCS");
+    const int workers = maxprocs ? std::atoi(maxprocs) : static_cast<int>(std::thread::hardware_concurrency());
+    std::printf("most threads: %d, most in flight: %d\n", most_threads, server.max_in_flight());
+    INFO("most threads: " << most_threads << "; most requests in flight: " << server.max_in_flight());
+    CHECK(server.max_in_flight() >= 16);
+    CHECK(most_threads <= 4 + 3 * workers);
 }
 
 TEST_CASE("crawl2 takes href=\"#top\", \"\" and \"#\" for the page itself, never its directory, and drops fragments") {
