@@ -180,6 +180,7 @@ void net_io() {
         [[maybe_unused]] io::wait_status s = w.read([&](int fd) { return fd >= 0; });
         s = w.write([&](int fd) { return fd >= 0; });
         s = w.wait_readable();
+        s = w.read(gocsp::background(), [&](int fd) { return fd >= 0; });
         w.set_deadline(std::chrono::steady_clock::time_point{});
         w.close();
     }

@@ -582,3 +582,44 @@ TEST_CASE("raw_fd: write waits for a full pipe to drain, and a plain thread bloc
     ::close(p[0]);
     ::close(p[1]);
 }
+
+TEST_CASE("raw_fd: read and write given a context return canceled when it ends, waking a waiter") {
+    in_goroutine([] {
+        event_fd ev;
+        io::raw_fd watch(ev.fd);
+        int calls = 0;
+        std::uint64_t v = 0;
+
+        // Cancelled while waiting: the waiter wakes; ctx.err() says why.
+        auto [ctx, cancel] = gocsp::with_cancel(gocsp::background());
+        gocsp::chan<io::wait_status> woke(1);
+        gocsp::go([&watch, woke, ctx = ctx, &v, &calls] { woke.send(watch.read(ctx, read_event{&v, &calls})); });
+        gocsp::time::sleep(20ms);
+        REQUIRE(woke.len() == 0);
+        cancel();
+        REQUIRE(woke.recv() == io::wait_status::canceled);
+        REQUIRE(ctx.err() == gocsp::context::canceled);
+
+        // Ended before the call: canceled, f never called.
+        calls = 0;
+        ev.signal(1);
+        REQUIRE(watch.read(ctx, read_event{&v, &calls}) == io::wait_status::canceled);
+        REQUIRE(calls == 0);
+        REQUIRE(watch.write(ctx, [&](int) { return ++calls > 0; }) == io::wait_status::canceled);
+        REQUIRE(calls == 0);
+
+        // A context's deadline ends a wait too.
+        auto [timed, stop] = gocsp::with_timeout(gocsp::background(), 30ms);
+        ev.signal(2);
+        REQUIRE(watch.read(timed, read_event{&v, &calls}) == io::wait_status::ready);  // the pending 1 + 2
+        REQUIRE(v == 3);
+        REQUIRE(watch.read(timed, read_event{&v, &calls}) == io::wait_status::canceled);
+        REQUIRE(timed.err() == gocsp::context::deadline_exceeded);
+        stop();
+
+        // A context that lives on changes nothing; the raw_fd stays usable after a cancel.
+        ev.signal(4);
+        REQUIRE(watch.read(gocsp::background(), read_event{&v, &calls}) == io::wait_status::ready);
+        REQUIRE(v == 4);
+    });
+}

@@ -81,6 +81,7 @@ std::vector<std::string> extract(const std::string& url);
 #include <curl/curl.h>
 #include <gumbo.h>
 
+#include <gocsp/context.hpp>
 #include <gocsp/raw_fd.hpp>
 
 namespace links {
@@ -282,6 +283,10 @@ public:
         }
         curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &on_socket);
         curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+        // The idle connections kept, in the shared cache too: a multi handle's own limit (4 per
+        // easy handle it holds: 4) would close most of a crawl's 20 at the end of each request.
+        // curl_easy_perform sets it from CURLOPT_MAXCONNECTS; a multi handle of ours must.
+        curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, max_idle_connections);
     }
     ~agent() {
         watch_.reset();  // before its fd is closed
@@ -300,7 +305,9 @@ public:
     /// run: performs the request configured on easy(), as curl_easy_perform does, parking the
     /// calling goroutine (blocking a plain thread) while it waits. Returns the transfer's
     /// result; throws std::runtime_error with libcurl's words if the multi handle itself fails.
-    CURLcode run() {
+    /// With ctx, a transfer still running when ctx ends is abandoned (its connection closed, so
+    /// the server sees the client go) and run throws ctx->err().
+    CURLcode run(const gocsp::context* ctx = nullptr) {
         CURLMcode mc = curl_multi_add_handle(multi_, easy_);
         running_ = mc == CURLM_OK;
         if (running_) mc = curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running_);  // starts it
@@ -312,20 +319,23 @@ public:
             curl_multi_timeout(multi_, &ms);
             const clock::time_point due = ms < 0 ? clock::time_point{} : clock::now() + std::chrono::milliseconds(ms);
             if (!deadline || due != *deadline) watch_->set_read_deadline(*(deadline = due));
-            const gocsp::io::wait_status s = watch_->read([&](int ep) { return dispatch(ep, mc); });
+            auto call = [&](int ep) { return dispatch(ep, mc); };
+            const gocsp::io::wait_status s = ctx ? watch_->read(*ctx, call) : watch_->read(call);
             if (s == gocsp::io::wait_status::timeout) mc = curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running_);
+            else if (s == gocsp::io::wait_status::canceled) break;
             else if (s == gocsp::io::wait_status::closed) mc = CURLM_INTERNAL_ERROR;  // not closed before ~agent
         }
         CURLcode rc = CURLE_OK;
         bool done = false;
         for (int left = 0; CURLMsg* msg = curl_multi_info_read(multi_, &left);)
             if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy_) rc = msg->data.result, done = true;
-        curl_multi_remove_handle(multi_, easy_);
+        curl_multi_remove_handle(multi_, easy_);  // closes the connection of a transfer cut short
         // Sockets libcurl did not take back: another agent may use them next (the connection
         // cache is shared), so they leave this epoll instance.
         for (const auto& [fd, what] : fds_) ::epoll_ctl(ep_, EPOLL_CTL_DEL, fd, nullptr);
         fds_.clear();
         if (mc != CURLM_OK) throw std::runtime_error(curl_multi_strerror(mc));
+        if (!done && ctx && ctx->err()) throw ctx->err();
         if (!done) throw std::runtime_error("the transfer ended without a result");
         return rc;
     }
@@ -466,12 +476,15 @@ inline void configure(CURL* h, const std::string& url, char* error, transfer& t)
 }
 
 /// get: checks url, performs the request, parking the calling goroutine (blocking a plain
-/// thread) while it waits for the network; throws Go's "Get ..."
-/// error when no response came, and "getting <url>: body larger than 32 MB" for an HTML body
-/// over max_body_bytes. With any_type, the body of a 200 response is kept whatever its
-/// Content-Type (the mirror example saves images too), to the same limit.
-inline response get(const std::string& url, bool any_type = false) {
+/// thread) while it waits for the network; throws Go's "Get ..." error when no response came,
+/// and "getting <url>: body larger than 32 MB" for an HTML body over max_body_bytes. With
+/// any_type, the body of a 200 response is kept whatever its Content-Type (the mirror example
+/// saves images too), to the same limit. With ctx (Go's http.NewRequestWithContext), a request
+/// stops when ctx ends, before it starts or in flight (its connection closed, so the server
+/// sees the client go), and get throws ctx->err().
+inline response get(const std::string& url, bool any_type = false, const gocsp::context* ctx = nullptr) {
     check_url(url);
+    if (ctx && ctx->err()) throw ctx->err();
     static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);  // once, before any handle
     if (init != CURLE_OK) throw std::runtime_error("Get \"" + url + "\": " + curl_easy_strerror(init));
 
@@ -486,7 +499,7 @@ inline response get(const std::string& url, bool any_type = false) {
 
     CURLcode rc;
     try {
-        rc = a.get()->run();
+        rc = a.get()->run(ctx);
     } catch (const std::runtime_error& e) {
         throw std::runtime_error("Get \"" + url + "\": " + e.what());
     }
@@ -555,19 +568,18 @@ void for_each_node(const GumboNode* n, F& pre) {
     for (unsigned i = 0; i < children.length; ++i) for_each_node(static_cast<const GumboNode*>(children.data[i]), pre);
 }
 
-}  // namespace detail
-
-inline std::vector<std::string> extract(const std::string& url) {
-    detail::response resp = detail::get(url);
+/// links_of: what extract returns for the response resp to a request for url: its links, or
+/// the error of a status other than 200 (an HTML page's links; none for another type).
+inline std::vector<std::string> links_of(const response& resp, const std::string& url) {
     if (resp.status != 200) throw std::runtime_error("getting " + url + ": " + resp.status_line);
-    if (!detail::is_html(resp.content_type)) return {};
+    if (!is_html(resp.content_type)) return {};
 
     std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> doc(
         gumbo_parse_with_options(&kGumboDefaultOptions, resp.body.data(), resp.body.size()),
         [](GumboOutput* d) { gumbo_destroy_output(&kGumboDefaultOptions, d); });
     if (!doc) throw std::runtime_error("parsing " + url + " as HTML: out of memory");
 
-    const detail::resolver base(resp.final_url);
+    const resolver base(resp.final_url);
     std::vector<std::string> links;
     auto visit_node = [&](const GumboNode* n) {
         if (n->type != GUMBO_NODE_ELEMENT || n->v.element.tag != GUMBO_TAG_A) return;
@@ -576,8 +588,12 @@ inline std::vector<std::string> extract(const std::string& url) {
         std::string link = base.resolve(href->value);
         if (!link.empty()) links.push_back(std::move(link));  // ignore bad URLs
     };
-    detail::for_each_node(doc->document, visit_node);
+    for_each_node(doc->document, visit_node);
     return links;
 }
+
+}  // namespace detail
+
+inline std::vector<std::string> extract(const std::string& url) { return detail::links_of(detail::get(url), url); }
 
 }  // namespace links

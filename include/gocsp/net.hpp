@@ -79,6 +79,7 @@
 #include "blocking.hpp"
 #include "context.hpp"
 #include "detail/fd.hpp"
+#include "detail/fd_cancel.hpp"
 
 namespace gocsp::net {
 
@@ -644,28 +645,7 @@ GOCSP_DECL std::shared_ptr<conn_state> make_state(int fd, const std::string& net
     }
 }
 
-/// op_cancel: for one I/O call given a context: raises the call's cancel flag and wakes it
-/// when the context ends (fd.hpp's cancel protocol), for as long as it exists.
-struct op_cancel {
-    std::atomic<bool> raised{false};
-    fd_core* fd;
-    gocsp::detail::io_mode mode;
-    gocsp::detail::cancel_hook hook;  // last: it may fire during construction
-
-    op_cancel(const context& ctx, fd_core& f, gocsp::detail::io_mode m) noexcept : fd(&f), mode(m), hook(ctx, &fire, this) {}
-    static void fire(void* p) noexcept {
-        auto* self = static_cast<op_cancel*>(p);
-        self->raised.store(true, std::memory_order_release);
-        self->fd->interrupt(self->mode);
-    }
-    /// finish: r, a canceled one marked ETIMEDOUT when ctx ended by its deadline (throw_status
-    /// then says "i/o timeout", as Go's net does).
-    static io_result finish(io_result r, const context& ctx) noexcept {
-        if (r.status == io_status::canceled && ctx.err().timeout()) r.err = ETIMEDOUT;
-        return r;
-    }
-};
-
+using gocsp::detail::op_cancel;
 
 }  // namespace detail
 

@@ -24,8 +24,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "context.hpp"
 #include "detail/clock.hpp"
 #include "detail/fd.hpp"
+#include "detail/fd_cancel.hpp"
 
 namespace gocsp::io {
 
@@ -34,6 +36,7 @@ enum class wait_status {
     ready,    ///< the call said it was done (read / write), or the fd may be ready (wait_*)
     timeout,  ///< the direction's deadline has passed (Go's os.ErrDeadlineExceeded)
     closed,   ///< the raw_fd was closed, before or during the wait (Go's os.ErrClosed)
+    canceled, ///< the call's context ended (read and write given a context): see ctx.err()
 };
 
 /// raw_fd: watches a file descriptor made outside gocsp on the runtime's poller, so goroutines
@@ -76,6 +79,21 @@ public:
         requires std::is_invocable_r_v<bool, F&, int>
     [[nodiscard]] wait_status write(F&& f) {
         return status(core_.call(gocsp::detail::io_mode::write, f));
+    }
+    /// read: as read(f), and returns canceled once ctx has ended (looked at before each call
+    /// of f; a wait in progress wakes). ctx.err() says why: canceled or deadline exceeded.
+    template <class F>
+        requires std::is_invocable_r_v<bool, F&, int>
+    [[nodiscard]] wait_status read(const gocsp::context& ctx, F&& f) {
+        gocsp::detail::op_cancel cancel(ctx, core_, gocsp::detail::io_mode::read);
+        return status(core_.call(gocsp::detail::io_mode::read, f, &cancel.raised));
+    }
+    /// write: as write(f), and returns canceled once ctx has ended (as read(ctx, f)).
+    template <class F>
+        requires std::is_invocable_r_v<bool, F&, int>
+    [[nodiscard]] wait_status write(const gocsp::context& ctx, F&& f) {
+        gocsp::detail::op_cancel cancel(ctx, core_, gocsp::detail::io_mode::write);
+        return status(core_.call(gocsp::detail::io_mode::write, f, &cancel.raised));
     }
     /// wait_readable: waits until the fd may be readable, its read deadline passes or the
     /// raw_fd is closed. `ready` may be early (an event that came before the call, or a spurious
@@ -126,6 +144,7 @@ private:
         switch (s) {
             case gocsp::detail::io_status::ok: return wait_status::ready;
             case gocsp::detail::io_status::timeout: return wait_status::timeout;
+            case gocsp::detail::io_status::canceled: return wait_status::canceled;
             default: return wait_status::closed;
         }
     }

@@ -153,10 +153,10 @@ public:
     io_result connect_wait(const std::atomic<bool>* cancel = nullptr) noexcept;
     /// call: for callers that make the system calls themselves (io::raw_fd): calls f(fd) inside
     /// a syscall_scope until it returns true, waiting in direction m whenever it returns false.
-    /// `ok` once f returned true; else closed or timeout (checked before each call of f). f's
-    /// exceptions pass through. One caller per direction at a time, as for read and write.
+    /// `ok` once f returned true; else closed, timeout or canceled (checked before each call of
+    /// f). f's exceptions pass through. One caller per direction at a time, as for read and write.
     template <class F>
-    io_status call(io_mode m, F& f) {
+    io_status call(io_mode m, F& f, const std::atomic<bool>* cancel = nullptr) {
         if (!incref()) return io_status::closed;
         op_lock& lk = m == io_mode::read ? rlock_ : wlock_;
         lk.lock();
@@ -164,6 +164,7 @@ public:
         for (;;) {
             if (closing()) return io_status::closed;
             if (pd_->expired(m)) return io_status::timeout;
+            if (raised(cancel)) return io_status::canceled;
             bool done;
             {
                 syscall_scope in_call;
