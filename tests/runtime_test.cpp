@@ -387,6 +387,15 @@ TEST_CASE("set_maxprocs and set_stack_size refuse once started") {
     if (const char* env = std::getenv("GOCSP_MAXPROCS")) REQUIRE(gocsp::maxprocs() == std::atoi(env));
 }
 
+TEST_CASE("by default there is a worker for each CPU the process may run on, not for each core") {
+    // The program pins itself to one CPU before the runtime starts (as `taskset -c 0` or a
+    // container's cpuset would): one worker, as Go's GOMAXPROCS would be 1.
+    auto r = gocsp_test::run_program("maxprocs_affinity");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(r.out == "1\n");
+}
+
 TEST_CASE("wait_group: a negative counter throws Go's panic") {
     gocsp::wait_group wg;
     REQUIRE_THROWS_MATCHES(wg.done(), gocsp::panic_error, Catch::Message("sync: negative WaitGroup counter"));

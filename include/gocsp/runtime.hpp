@@ -4,7 +4,7 @@
 ///     gocsp::go([](int n) { std::printf("goroutine %d\n", n); }, 42);
 ///
 /// Goroutines are stackful coroutines run M:N on a pool of worker threads (GOCSP_MAXPROCS of
-/// them, by default one per core). A goroutine runs until it blocks (on a channel, a sleep, a
+/// them, by default one per CPU the process may use). A goroutine runs until it blocks (on a channel, a sleep, a
 /// wait group, I/O) or yields; nothing preempts it. Blocking parks the goroutine and frees its
 /// worker for others. main() is goroutine 1, as in Go, pinned to the main thread: it parks like a
 /// goroutine, and while it is parked the main thread runs goroutines too. Any other plain thread
@@ -106,7 +106,8 @@ inline std::int64_t num_goroutine() noexcept {
 /// and work waits, a spare worker thread (GOCSP_SPARES of them, default 2n) stands in for it
 /// until the call ends. Takes effect only before the runtime starts (the first `go`); returns
 /// false, changing nothing, after that. Default: the GOCSP_MAXPROCS environment variable if set,
-/// else the number of cores.
+/// else the number of CPUs the process may run on (its affinity mask, as set by taskset or a
+/// container's cpuset: Go's runtime.NumCPU).
 inline bool set_maxprocs(int n) noexcept {
     if (n < 1 || detail::config().started.load()) return false;
     detail::config().maxprocs.store(n);

@@ -122,6 +122,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -440,7 +441,7 @@ private:
     int nspares_ = 0;   // spare workers, after m0 in workers_
     int nall_ = 2;      // nworkers_ + 1 + nspares_: every worker record
     alignas(cache_line) std::atomic<int> spares_awake_{0};  // spares not parked (see spare_idle)
-    int ncpu_ = 1;                         // cores (hardware_concurrency)
+    int ncpu_ = 1;                         // the CPUs the process may run on (usable_cpus)
     std::atomic<int> thread_spinners_{0};  // plain threads spinning in thread_wait
     worker* workers_ = nullptr;  // nworkers_ background workers, then m0, then the spares
     worker* m0_ = nullptr;       // &workers_[nworkers_]
@@ -543,6 +544,16 @@ GOCSP_DECL worker* current_worker_or_bind() {
     return scheduler::get().bind_main();
 }
 
+// usable_cpus: the CPUs the process may run on when the runtime starts - its affinity mask
+// (taskset, a container's cpuset), as Go's runtime.NumCPU - or the machine's if that cannot
+// be read. The default number of workers.
+inline int usable_cpus() noexcept {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 GOCSP_DECL scheduler::scheduler() {
     claim_process_runtime();  // one runtime per process (runtime_id.hpp), before any thread starts
     settings& cfg = config();
@@ -550,7 +561,7 @@ GOCSP_DECL scheduler::scheduler() {
     if (n <= 0) {
         if (const char* env = std::getenv("GOCSP_MAXPROCS")) n = std::atoi(env);
     }
-    ncpu_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    ncpu_ = usable_cpus();
     if (n <= 0) n = ncpu_;
     nworkers_ = n;
     cfg.maxprocs.store(n);
