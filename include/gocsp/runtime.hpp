@@ -3,11 +3,11 @@
 ///
 ///     gocsp::go([](int n) { std::printf("goroutine %d\n", n); }, 42);
 ///
-/// Goroutines are stackful coroutines run M:N on a pool of worker threads (GOCSP_MAXPROCS of
-/// them, by default one per CPU the process may use). A goroutine runs until it blocks (on a channel, a sleep, a
-/// wait group, I/O) or yields; nothing preempts it. Blocking parks the goroutine and frees its
-/// worker for others. main() is goroutine 1, as in Go, pinned to the main thread: it parks like a
-/// goroutine, and while it is parked the main thread runs goroutines too. Any other plain thread
+/// Goroutines are stackful coroutines run M:N on a pool of worker threads (GOCSP_MAXPROCS of them,
+/// by default one per CPU the process may use). A goroutine runs until it blocks (on a channel, a
+/// sleep, a wait group, I/O) or yields; nothing preempts it. Blocking parks the goroutine and frees
+/// its worker for others. main() is goroutine 1, as in Go, pinned to the main thread: it parks like
+/// a goroutine, and while it is parked the main thread runs goroutines too. Any other plain thread
 /// (a std::thread) may use every gocsp primitive as well: where a goroutine would park, it blocks.
 #pragma once
 
